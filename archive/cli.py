@@ -1,0 +1,268 @@
+"""The `fazhi` command: parse arguments, call the archive, print. `--json` gives one JSON document on stdout."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.orm import Session
+
+from archive import alerts, query
+from archive.config import Config
+from archive.crawlrun import run_crawl
+from archive.db import make_engine, make_sessionmaker
+from archive.diff import diff_texts
+from archive.extract import extract_page
+from archive.migrate import upgrade
+from archive.render import console, crawl_table, err_console, history_table, print_json, reports_table
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def config_options(func: F) -> F:
+    """--db / --sites / --notify on every command; each wins over its environment variable."""
+
+    @click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL of the archive [env FAZHI_DB_URL].")
+    @click.option(
+        "--sites", "sites_path", type=click.Path(path_type=Path), help="Site registry YAML [env FAZHI_SITES]."
+    )
+    @click.option("--notify", "notify", multiple=True, metavar="URL", help="Apprise URL for alerts (repeatable).")
+    @functools.wraps(func)
+    def wrapper(*args: Any, db_url: str | None, sites_path: Path | None, notify: tuple[str, ...], **kw: Any) -> Any:
+        config = Config.from_env().with_overrides(db_url=db_url, sites_path=sites_path, notify_urls=notify)
+        return func(*args, config=config, **kw)
+
+    return wrapper  # type: ignore[return-value]
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+
+
+@contextmanager
+def archive_session(config: Config) -> Iterator[Session]:
+    engine = make_engine(config.db_url)
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="fazhi-archive")
+def cli() -> None:
+    """Fazhi Archive: crawl, archive and query governments' annual 法治政府建设 reports."""
+
+
+@cli.command()
+@click.argument("site_ids", nargs=-1)
+@config_options
+def crawl(site_ids: tuple[str, ...], config: Config) -> None:
+    """Crawl SITE_IDS (all registry sites when none), archive what is new or changed, send alerts.
+
+    Exit 0 when every site was crawled cleanly, 1 when some site or page failed (each failure is printed),
+    2 for a bad registry or an unknown site id.
+    """
+    sys.exit(crawl_and_report(config, site_ids))
+
+
+def crawl_and_report(config: Config, site_ids: tuple[str, ...] | list[str]) -> int:
+    engine = make_engine(config.db_url)
+    upgrade(engine)  # once here, so parallel site crawls never race to create the schema
+
+    def on_event(event: dict[str, Any]) -> None:
+        if event["event"] == "start":
+            err_console.print(f"[bold]{event['site']}[/]: crawling …")
+        elif event["event"] == "done":
+            err_console.print(
+                f"[bold]{event['site']}[/]: {event['status']} — {event['reports_new']} new, "
+                f"{event['reports_changed']} changed, {event['reports_unchanged']} unchanged, "
+                f"{event['errors']} errors"
+            )
+            for message in event.get("messages", []):
+                err_console.print(f"  [red]✗[/] {message}", markup=True, highlight=False)
+
+    outcome = run_crawl(config, list(site_ids), on_event)
+    if outcome.sites:
+        console.print(crawl_table(outcome.sites))
+    try:
+        delivery = alerts.deliver_pending(make_sessionmaker(engine), config.notify_urls)
+    except ValueError as exc:
+        err_console.print(f"[red]alerts not sent:[/] {exc}")
+        return 2
+    finally:
+        engine.dispose()
+    if delivery.sent or delivery.failed:
+        err_console.print(f"alerts: {delivery.sent} sent, {delivery.failed} failed, {delivery.pending} pending")
+    return outcome.returncode
+
+
+@cli.command()
+@click.option("--site", help="Only this site id.")
+@click.option("--year", type=int, help="Only reports about this year.")
+@click.option("--kind", type=click.Choice(["annual_report", "department_report", "related"]))
+@click.option("--status", type=click.Choice(["active", "removed"]))
+@json_option
+@config_options
+def reports(
+    site: str | None, year: int | None, kind: str | None, status: str | None, as_json: bool, config: Config
+) -> None:
+    """List archived reports."""
+    with archive_session(config) as session:
+        rows = query.list_reports(session, site=site, year=year, kind=kind, status=status)
+    if as_json:
+        print_json(rows)
+    else:
+        console.print(reports_table(rows))
+
+
+@cli.command()
+@click.argument("report_id", type=int)
+@click.option("--version", "version", type=int, help="This version instead of the latest.")
+@json_option
+@config_options
+def show(report_id: int, version: int | None, as_json: bool, config: Config) -> None:
+    """Show one report's text and metadata (latest version unless --version)."""
+    with archive_session(config) as session:
+        doc = _or_exit(lambda: query.show_report(session, report_id, version))
+    if as_json:
+        print_json(doc)
+        return
+    console.print(f"[bold]{doc['title']}[/]")
+    console.print(
+        f"{doc['publisher']} · {doc['year'] or '?'} · {doc['kind']} · published {doc['published_date'] or '?'}"
+        f" · version {doc['version']}/{doc['version_count']} · {doc['status']}"
+    )
+    console.print(doc["url"], style="dim")
+    console.print()
+    console.print(doc["text"], markup=False)
+    for att in doc["attachments"]:
+        state = f"{len(att['text'] or '')} chars" if att["text"] is not None else "no text"
+        console.print(f"\n附件: {att['filename']} ({att['media_type'] or '?'}, {state})", markup=False)
+
+
+@cli.command()
+@click.argument("report_id", type=int)
+@json_option
+@config_options
+def history(report_id: int, as_json: bool, config: Config) -> None:
+    """List a report's versions."""
+    with archive_session(config) as session:
+        rows = _or_exit(lambda: query.history(session, report_id))
+    if as_json:
+        print_json(rows)
+    else:
+        console.print(history_table(rows))
+
+
+@cli.command()
+@click.argument("report_id", type=int)
+@click.option("--from", "from_version", type=int, help="Older version (default: the one before --to).")
+@click.option("--to", "to_version", type=int, help="Newer version (default: the latest).")
+@config_options
+def diff(report_id: int, from_version: int | None, to_version: int | None, config: Config) -> None:
+    """Show what changed between two versions of a report (default: the last two)."""
+    with archive_session(config) as session:
+        new = _or_exit(lambda: query.get_version(session, report_id, to_version))
+        old_number = from_version or new.version - 1
+        if old_number < 1:
+            console.print(f"report {report_id} has only one version: nothing to compare")
+            return
+        old = _or_exit(lambda: query.get_version(session, report_id, old_number))
+    d = diff_texts(old.text, new.text, f"version {old.version}", f"version {new.version}")
+    if not d.unified:
+        console.print(f"versions {old.version} and {new.version} have the same text")
+        return
+    for line in d.unified.split("\n"):
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
+        console.print(line, style=style, markup=False, highlight=False)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", default=None, help="The URL the page was served from (resolves links, dates).")
+@json_option
+def extract(file: Path, url: str | None, as_json: bool) -> None:
+    """Run the extractor on one saved page (its bytes as served)."""
+    ex = extract_page(file.read_bytes(), url or file.resolve().as_uri())
+    doc = {
+        "title": ex.title,
+        "published_date": ex.published_date.isoformat() if ex.published_date else None,
+        "publisher": ex.publisher,
+        "text": ex.text,
+        "attachments": [{"url": a.url, "filename": a.filename} for a in ex.attachments],
+    }
+    if as_json:
+        print_json(doc)
+        return
+    console.print(f"[bold]{doc['title']}[/]  {doc['published_date'] or ''}  {doc['publisher'] or ''}")
+    console.print(doc["text"], markup=False)
+    for a in doc["attachments"]:
+        console.print(f"附件: {a['filename']} <{a['url']}>", markup=False)
+    for warning in ex.warnings:
+        err_console.print(f"warning: {warning}", markup=False)
+
+
+@cli.command()
+@click.argument("query_text", metavar="QUERY")
+@click.option("--site", help="Only this site id.")
+@click.option("--year", type=int, help="Only reports about this year.")
+@json_option
+@config_options
+def search(query_text: str, site: str | None, year: int | None, as_json: bool, config: Config) -> None:
+    """Search report texts and titles (every space-separated term must occur)."""
+    with archive_session(config) as session:
+        rows = query.search(session, query_text, site=site, year=year)
+    if as_json:
+        print_json(rows)
+        return
+    console.print(reports_table(rows, title=f"Reports matching {query_text!r}"))
+    for r in rows:
+        console.print(f"[bold]{r['id']}[/] {r['snippet']}", highlight=False)
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@config_options
+def db_upgrade(config: Config) -> None:
+    """Bring the database schema to the latest migration (same as `alembic upgrade head`)."""
+    engine = make_engine(config.db_url)
+    upgrade(engine)
+    engine.dispose()
+    console.print(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+
+
+@cli.command()
+def demo() -> None:
+    """Run the whole pipeline against the bundled local portal simulator (no internet needed).
+
+    The demo archive is $FAZHI_HOME/demo.db, made afresh on every run; your own archive is not touched.
+    """
+    from archive.demo import run_demo
+
+    sys.exit(run_demo(Config.from_env()))
+
+
+T = TypeVar("T")
+
+
+def _or_exit(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except query.NotFound as exc:
+        err_console.print(f"[red]{exc}[/]")
+        sys.exit(2)
+
+
+def main() -> None:
+    cli(prog_name="fazhi")

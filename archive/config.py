@@ -1,0 +1,58 @@
+"""The one reader of the environment: everything configurable arrives here and is passed down as a Config."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+DEFAULT_HOME = Path("~/.local/share/fazhi")
+BUNDLED_SITES = Path(__file__).resolve().parent.parent / "crawler" / "sites.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    home: Path
+    db_url: str
+    sites_path: Path
+    notify_urls: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if environ is None else environ
+        home = Path(env.get("FAZHI_HOME") or DEFAULT_HOME).expanduser()
+        db_url = env.get("FAZHI_DB_URL") or f"sqlite:///{home / 'fazhi.db'}"
+        sites = Path(env["FAZHI_SITES"]).expanduser() if env.get("FAZHI_SITES") else BUNDLED_SITES
+        notify = tuple(env.get("FAZHI_NOTIFY", "").split())
+        return cls(home=home, db_url=db_url, sites_path=sites, notify_urls=notify)
+
+    def with_overrides(
+        self,
+        *,
+        db_url: str | None = None,
+        sites_path: Path | None = None,
+        notify_urls: tuple[str, ...] = (),
+    ) -> Config:
+        """Apply command-line flags, which win over the environment."""
+        return replace(
+            self,
+            db_url=db_url or self.db_url,
+            sites_path=sites_path or self.sites_path,
+            notify_urls=notify_urls or self.notify_urls,
+        )
+
+    def as_env(self) -> dict[str, str]:
+        """The environment a child process (a crawl) needs to see this same configuration."""
+        env = {
+            "FAZHI_HOME": str(self.home),
+            "FAZHI_DB_URL": self.db_url,
+            "FAZHI_SITES": str(self.sites_path),
+        }
+        if self.notify_urls:
+            env["FAZHI_NOTIFY"] = " ".join(self.notify_urls)
+        return env
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"

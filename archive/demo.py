@@ -1,0 +1,43 @@
+"""`fazhi demo`: the whole pipeline against the bundled portal simulator, on a demo archive of its own."""
+
+from __future__ import annotations
+
+from archive import query
+from archive.config import Config
+from archive.db import make_engine, make_sessionmaker
+from archive.render import console, err_console, reports_table
+
+
+def run_demo(config: Config) -> int:
+    # Imported here: the simulator is only needed by the demo, never by the archive proper.
+    from archive.cli import crawl_and_report
+    from portalsim import PortalSim
+
+    config.home.mkdir(parents=True, exist_ok=True)
+    db_path = config.home / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        # The simulator's ports change on every start, so each demo begins with an empty archive.
+        db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+    registry = config.home / "demo-sites.yaml"
+    demo_config = Config(home=config.home, db_url=f"sqlite:///{db_path}", sites_path=registry)
+
+    with PortalSim() as sim:
+        registry.write_text(sim.registry_yaml(delay=0.0), encoding="utf-8")
+        err_console.print(f"[bold]Portal simulator[/] up: {', '.join(f'{s.id} ({s.platform})' for s in sim.sites)}")
+        rc = crawl_and_report(demo_config, [])
+
+        # Show what a correction looks like: the same URL serves a revised text.
+        target = sim.expected_reports("yuhang")[0]
+        sim.set_article_text("yuhang", target.key, target.text.replace("2023年", "2023年度", 1) + "\n（本报告已更正）")
+        err_console.print(f"\n[bold]Simulating a correction[/] of “{target.title}” and crawling again …")
+        rc = max(rc, crawl_and_report(demo_config, []))
+
+    engine = make_engine(demo_config.db_url)
+    with make_sessionmaker(engine)() as session:
+        rows = query.list_reports(session)
+    engine.dispose()
+    console.print(reports_table(rows, title="Archived demo reports"))
+    console.print(
+        f"Demo archive: {db_path}\nExplore it: FAZHI_DB_URL=sqlite:///{db_path} fazhi reports | show ID | history ID | diff ID"
+    )
+    return rc

@@ -1,0 +1,28 @@
+"""Pure extraction: page and file bytes in, report text and metadata out (no I/O, no clock, no environment)."""
+
+from __future__ import annotations
+
+from archive.extract.classify import Classification, classify, title_may_be_report
+from archive.extract.decode import Decoded, decode_html
+from archive.extract.html import extract_page
+from archive.extract.normalize import normalize_text, text_sha256
+from archive.extract.types import AttachmentLink, Extracted
+
+# Bumped whenever extraction output changes, so stored texts can be re-derived from raw captures.
+EXTRACTOR_VERSION = "1"
+
+# File extractors (attachments.py, docx.py, pdf.py, doc.py) add their exports below.
+
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "AttachmentLink",
+    "Classification",
+    "Decoded",
+    "Extracted",
+    "classify",
+    "decode_html",
+    "extract_page",
+    "normalize_text",
+    "text_sha256",
+    "title_may_be_report",
+]

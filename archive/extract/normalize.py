@@ -1,0 +1,74 @@
+"""Text clean-up shared by the extractors, and the canonical form of a text whose hash decides versions."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# Ideographs (BMP, Extension A, compatibility, supplementary planes), kana, CJK and full-width punctuation,
+# and the curly quotes, dashes and ellipsis Chinese text uses.
+_CJK_CLASS = (
+    "\u2014\u2018\u2019\u201c\u201d\u2026\u00b7\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
+)
+_CJK = re.compile(f"[{_CJK_CLASS}]")
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+_SPACE_RUN = re.compile(r"\s+")
+_SPACE_NEAR_CJK = re.compile(f"(?<=[{_CJK_CLASS}]) | (?=[{_CJK_CLASS}])")
+
+
+def is_cjk(ch: str) -> bool:
+    """True for a Chinese/Japanese character or CJK punctuation mark."""
+    return bool(_CJK.match(ch))
+
+
+def clean_line(raw: str) -> str:
+    """One display line: invisible marks dropped, whitespace runs collapsed, ends stripped.
+
+    A run holding a source line break next to a CJK character is removed, not turned into a space:
+    editors wrap long Chinese paragraphs anywhere (also between "2023" and "年"), and Chinese text has
+    no word spaces to restore (as in CSS Text 3's segment-break rule). A typed space stays one space.
+    """
+    text = _INVISIBLE.sub("", raw)
+
+    def _collapse(match: re.Match[str]) -> str:
+        run = match.group(0)
+        if "\n" in run or "\r" in run:
+            start, end = match.start(), match.end()
+            before = text[start - 1] if start > 0 else ""
+            after = text[end] if end < len(text) else ""
+            if (before and is_cjk(before)) or (after and is_cjk(after)):
+                return ""
+        return " "
+
+    return _SPACE_RUN.sub(_collapse, text).strip()
+
+
+def clean_paragraphs(lines: Iterable[str]) -> str:
+    """Clean each line, drop the empty ones, join with "\\n"."""
+    return "\n".join(line for line in (clean_line(raw) for raw in lines) if line)
+
+
+def normalize_text(text: str) -> str:
+    """The canonical form of a report text, used only for hashing and comparison, never for display.
+
+    NFKC folds full-width and half-width forms together (，/, ：/: （/( and full-width digits), and
+    spaces next to CJK characters are dropped. Portals re-publish the same report through different
+    editors that swap punctuation widths or indentation; those are not new versions of the report.
+    Wording, digits and paragraph breaks still count, so any real edit changes the hash.
+    """
+    out: list[str] = []
+    for raw in text.splitlines():
+        line = unicodedata.normalize("NFKC", _INVISIBLE.sub("", raw))
+        line = _SPACE_RUN.sub(" ", line).strip()
+        line = _SPACE_NEAR_CJK.sub("", line)
+        if line:
+            out.append(line)
+    return "\n".join(out)
+
+
+def text_sha256(text: str) -> str:
+    """Hex SHA-256 of the normalized text (UTF-8)."""
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()

@@ -1,0 +1,204 @@
+"""The archive's tables: sites, reports, their text versions, raw captures, fetches, crawl runs, events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names so Alembic migrations can address them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite has no timezone type and returns naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the archive; use an aware UTC datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: UTCDateTime()}
+
+
+class Site(Base):
+    __tablename__ = "site"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(200))
+    division_code: Mapped[str | None] = mapped_column(String(12))
+    platform: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Capture(Base):
+    """A fetched body, stored once per SHA-256 of its bytes however often it is fetched."""
+
+    __tablename__ = "capture"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    compression: Mapped[str] = mapped_column(String(16))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Report(Base):
+    """One report page, identified by its site and canonical URL."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("site_id", "url", name="uq_report_site_id_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    year: Mapped[int | None] = mapped_column(index=True)
+    publisher: Mapped[str | None] = mapped_column(String(200))
+    published_date: Mapped[dt.date | None]
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_checked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Consecutive crawls on which the page answered 404/410; two in a row mean it was taken down.
+    missing_count: Mapped[int] = mapped_column(default=0)
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+
+    site: Mapped[Site] = relationship()
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="report", order_by="Version.version", cascade="all, delete-orphan"
+    )
+
+
+class Version(Base):
+    """One text of a report; a new row only when the normalized text changes (versions are inserts)."""
+
+    __tablename__ = "report_version"
+    __table_args__ = (UniqueConstraint("report_id", "version", name="uq_report_version_report_id_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    version: Mapped[int]
+    fetched_at: Mapped[dt.datetime]
+    capture_sha256: Mapped[str] = mapped_column(ForeignKey("capture.sha256"))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    chars: Mapped[int]
+    change: Mapped[str] = mapped_column(String(16))
+    extractor_version: Mapped[str] = mapped_column(String(16))
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    replacement_chars: Mapped[int] = mapped_column(default=0)
+
+    report: Mapped[Report] = relationship(back_populates="versions")
+    attachments: Mapped[list[Attachment]] = relationship(
+        order_by="Attachment.position", cascade="all, delete-orphan"
+    )
+
+
+class Attachment(Base):
+    """A file linked from one version of a report page, with its extracted text or the reason it has none."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("report_version.id"), index=True)
+    position: Mapped[int]
+    url: Mapped[str] = mapped_column(String(2000))
+    filename: Mapped[str] = mapped_column(String(500))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    sha256: Mapped[str | None] = mapped_column(ForeignKey("capture.sha256"))
+    text: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Fetch(Base):
+    """One HTTP exchange for a report page (including 304s and 404s): when, what status, which body."""
+
+    __tablename__ = "fetch"
+    __table_args__ = (Index("ix_fetch_site_id_url", "site_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id"), index=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"))
+    url: Mapped[str] = mapped_column(String(2000))
+    final_url: Mapped[str | None] = mapped_column(String(2000))
+    status: Mapped[int]
+    fetched_at: Mapped[dt.datetime]
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    capture_sha256: Mapped[str | None] = mapped_column(ForeignKey("capture.sha256"))
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | failed
+    pages_fetched: Mapped[int] = mapped_column(default=0)
+    reports_new: Mapped[int] = mapped_column(default=0)
+    reports_changed: Mapped[int] = mapped_column(default=0)
+    reports_unchanged: Mapped[int] = mapped_column(default=0)
+    reports_removed: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    messages: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Event(Base):
+    """Something a person should hear about; the outbox the notifier drains, so each is sent once."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # new | changed | removed | site_error
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
+    version: Mapped[int | None]
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,148 @@
+"""Read-only questions to the archive, answered in the JSON shapes of the user contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from archive.models import Report, Site, Version
+
+
+class NotFound(LookupError):
+    """No such report or version; the message is for people."""
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _report_dict(report: Report, site: Site, version_count: int) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "site_id": report.site_id,
+        "region": site.region,
+        "publisher": report.publisher or site.name,
+        "title": report.title,
+        "kind": report.kind,
+        "year": report.year,
+        "published_date": report.published_date.isoformat() if report.published_date else None,
+        "url": report.url,
+        "status": report.status,
+        "version_count": version_count,
+        "first_seen_at": _iso(report.first_seen_at),
+        "last_changed_at": _iso(report.last_changed_at),
+    }
+
+
+def _versions_count():  # type: ignore[no-untyped-def]
+    return (
+        select(Version.report_id, func.count().label("n")).group_by(Version.report_id).subquery("vc")
+    )
+
+
+def list_reports(
+    session: Session,
+    site: str | None = None,
+    year: int | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    vc = _versions_count()
+    stmt = (
+        select(Report, Site, func.coalesce(vc.c.n, 0))
+        .join(Site, Site.id == Report.site_id)
+        .outerjoin(vc, vc.c.report_id == Report.id)
+        .order_by(Report.site_id, Report.year.desc(), Report.id)
+    )
+    if site:
+        stmt = stmt.where(Report.site_id == site)
+    if year:
+        stmt = stmt.where(Report.year == year)
+    if kind:
+        stmt = stmt.where(Report.kind == kind)
+    if status:
+        stmt = stmt.where(Report.status == status)
+    return [_report_dict(r, s, n) for r, s, n in session.execute(stmt).all()]
+
+
+def _load(session: Session, report_id: int) -> tuple[Report, Site]:
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound(f"no report with id {report_id} (see `fazhi reports`)")
+    site = session.get(Site, report.site_id)
+    assert site is not None
+    return report, site
+
+
+def get_version(session: Session, report_id: int, version: int | None = None) -> Version:
+    stmt = select(Version).where(Version.report_id == report_id)
+    stmt = stmt.where(Version.version == version) if version else stmt.order_by(Version.version.desc())
+    found = session.scalars(stmt.limit(1)).first()
+    if found is None:
+        raise NotFound(f"report {report_id} has no version {version}" if version else f"report {report_id} has no text")
+    return found
+
+
+def show_report(session: Session, report_id: int, version: int | None = None) -> dict[str, Any]:
+    report, site = _load(session, report_id)
+    count = session.scalar(select(func.count()).where(Version.report_id == report_id)) or 0
+    v = get_version(session, report_id, version)
+    return {
+        **_report_dict(report, site, count),
+        "version": v.version,
+        "fetched_at": _iso(v.fetched_at),
+        "content_sha256": v.content_sha256,
+        "text": v.text,
+        "attachments": [
+            {"url": a.url, "filename": a.filename, "media_type": a.media_type, "sha256": a.sha256, "text": a.text}
+            for a in v.attachments
+        ],
+    }
+
+
+def history(session: Session, report_id: int) -> list[dict[str, Any]]:
+    _load(session, report_id)
+    versions = session.scalars(select(Version).where(Version.report_id == report_id).order_by(Version.version))
+    return [
+        {
+            "version": v.version,
+            "fetched_at": _iso(v.fetched_at),
+            "content_sha256": v.content_sha256,
+            "chars": v.chars,
+            "change": v.change,
+        }
+        for v in versions
+    ]
+
+
+def search(session: Session, query: str, site: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
+    """Reports whose latest text or title holds every term of `query` (terms split on spaces)."""
+    latest = (
+        select(Version.report_id, func.max(Version.version).label("v")).group_by(Version.report_id).subquery("lv")
+    )
+    stmt = (
+        select(Report, Site, Version)
+        .join(Site, Site.id == Report.site_id)
+        .join(latest, latest.c.report_id == Report.id)
+        .join(Version, (Version.report_id == Report.id) & (Version.version == latest.c.v))
+    )
+    terms = query.split()
+    for term in terms:
+        stmt = stmt.where(or_(Version.text.contains(term, autoescape=True), Report.title.contains(term, autoescape=True)))
+    if site:
+        stmt = stmt.where(Report.site_id == site)
+    if year:
+        stmt = stmt.where(Report.year == year)
+    results = []
+    for report, s, v in session.execute(stmt.order_by(Report.year.desc(), Report.id)).all():
+        results.append({**_report_dict(report, s, v.version), "snippet": _snippet(v.text, terms)})
+    return results
+
+
+def _snippet(text: str, terms: list[str], width: int = 40) -> str:
+    pos = min((p for p in (text.find(t) for t in terms) if p >= 0), default=0)
+    start = max(0, pos - width // 2)
+    return ("…" if start else "") + text[start : start + width * 2].replace("\n", " ") + "…"

@@ -1,0 +1,36 @@
+"""What a crawl hands to the archive: the bytes as served, before anything is derived from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RawFile:
+    """An attachment fetch; `body` is None when it could not be fetched (then `error` says why)."""
+
+    url: str
+    filename: str
+    status: int | None = None
+    body: bytes | None = None
+    content_type: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawPage:
+    """A fetched report page and the attachments fetched with it, stored together in one transaction."""
+
+    site_id: str
+    url: str  # the canonical URL the list linked to: the report's identity
+    status: int
+    body: bytes
+    fetched_at: dt.datetime
+    final_url: str | None = None  # after redirects, when it differs
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    list_title: str | None = None
+    list_date: dt.date | None = None
+    files: tuple[RawFile, ...] = ()

@@ -1,0 +1,245 @@
+"""Ingest fetched pages into the archive: captures stored once, a new version only when the text changes.
+
+Every function here works inside a session the caller owns and commits: one page, one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import zlib
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from archive import events
+from archive.derive import Derived, derive
+from archive.models import Attachment, Capture, Fetch, Report, Site, Version, utcnow
+from archive.raw import RawPage
+
+
+class Outcome(enum.StrEnum):
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"  # fetched, but not a report (a plan, notice, news …)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    outcome: Outcome
+    report_id: int | None = None
+    version: int | None = None
+    reason: str = ""
+
+
+def canonical_url(url: str) -> str:
+    """The identity form of a URL: lower-case scheme and host, no fragment, default ports dropped."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and not (parts.scheme == "http" and port == 80 or parts.scheme == "https" and port == 443):
+        host = f"{host}:{port}"
+    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", parts.query, ""))
+
+
+def put_capture(session: Session, body: bytes) -> str:
+    """Store `body` once under its SHA-256 (compressed); return the hash. Safe against a concurrent writer."""
+    sha = hashlib.sha256(body).hexdigest()
+    if session.get(Capture, sha) is not None:
+        return sha
+    values = {
+        "sha256": sha,
+        "size": len(body),
+        "compression": "zlib",
+        "body": zlib.compress(body, 6),
+        "created_at": utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(pg_insert(Capture).values(**values).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        session.execute(sqlite_insert(Capture).values(**values).on_conflict_do_nothing())
+    else:
+        session.add(Capture(**values))
+        session.flush()
+    return sha
+
+
+def read_capture(session: Session, sha256: str) -> bytes:
+    cap = session.get(Capture, sha256)
+    if cap is None:
+        raise KeyError(f"no capture {sha256}")
+    return zlib.decompress(cap.body) if cap.compression == "zlib" else cap.body
+
+
+def sync_site(
+    session: Session, site_id: str, name: str, region: str, platform: str, division_code: str | None
+) -> Site:
+    """Create or refresh the site row from the registry (the registry is the source of truth)."""
+    site = session.get(Site, site_id)
+    if site is None:
+        site = Site(id=site_id, name=name, region=region, platform=platform, division_code=division_code)
+        session.add(site)
+    else:
+        site.name, site.region, site.platform, site.division_code = name, region, platform, division_code
+    session.flush()
+    return site
+
+
+def find_report(session: Session, site_id: str, url: str) -> Report | None:
+    return session.scalars(
+        select(Report).where(Report.site_id == site_id, Report.url == canonical_url(url))
+    ).one_or_none()
+
+
+def latest_version(session: Session, report_id: int) -> Version | None:
+    return session.scalars(
+        select(Version).where(Version.report_id == report_id).order_by(Version.version.desc()).limit(1)
+    ).first()
+
+
+def record_fetch(
+    session: Session,
+    page: RawPage,
+    capture_sha256: str | None,
+    crawl_run_id: int | None,
+) -> None:
+    session.add(
+        Fetch(
+            crawl_run_id=crawl_run_id,
+            site_id=page.site_id,
+            url=canonical_url(page.url),
+            final_url=page.final_url,
+            status=page.status,
+            fetched_at=page.fetched_at,
+            content_type=page.content_type,
+            capture_sha256=capture_sha256,
+        )
+    )
+
+
+def ingest(
+    session: Session, page: RawPage, crawl_run_id: int | None = None, derived: Derived | None = None
+) -> IngestResult:
+    """Archive one fetched report page (status 200) with its attachments."""
+    sha = put_capture(session, page.body)
+    record_fetch(session, page, sha, crawl_run_id)
+    file_hashes = {f.url: put_capture(session, f.body) for f in page.files if f.body is not None}
+    d = derived or derive(page)
+    report = find_report(session, page.site_id, page.url)
+    if d.kind is None and report is None:
+        return IngestResult(Outcome.SKIPPED, reason=d.reason)
+
+    if report is None:
+        report = Report(
+            site_id=page.site_id,
+            url=canonical_url(page.url),
+            title=d.title,
+            kind=d.kind or "related",
+            year=d.year,
+            publisher=d.publisher,
+            published_date=d.published_date,
+            first_seen_at=page.fetched_at,
+            last_changed_at=page.fetched_at,
+            last_checked_at=page.fetched_at,
+        )
+        session.add(report)
+        session.flush()
+        previous = None
+    else:
+        previous = latest_version(session, report.id)
+
+    report.last_checked_at = page.fetched_at
+    report.missing_count = 0
+    report.etag, report.last_modified = page.etag, page.last_modified
+    if report.status == "removed":
+        report.status = "active"  # it is back: the next removal is news again
+
+    if previous is not None and previous.content_sha256 == d.content_sha256:
+        return IngestResult(Outcome.UNCHANGED, report.id, previous.version)
+
+    number = 1 if previous is None else previous.version + 1
+    version = Version(
+        report_id=report.id,
+        version=number,
+        fetched_at=page.fetched_at,
+        capture_sha256=sha,
+        content_sha256=d.content_sha256,
+        title=d.title,
+        text=d.text,
+        chars=len(d.text),
+        change="new" if previous is None else "changed",
+        extractor_version=d.extractor_version,
+        encoding=d.encoding,
+        replacement_chars=d.replacement_chars,
+    )
+    version.attachments = [
+        Attachment(
+            position=i,
+            url=a.url,
+            filename=a.filename,
+            media_type=a.media_type,
+            sha256=file_hashes.get(a.url),
+            text=a.text,
+            error=a.error,
+        )
+        for i, a in enumerate(d.attachments)
+    ]
+    session.add(version)
+    # Metadata follows the newest text: a corrected page may also correct its title or date.
+    report.title, report.year, report.publisher = d.title, d.year or report.year, d.publisher or report.publisher
+    report.published_date = d.published_date or report.published_date
+    if d.kind is not None:
+        report.kind = d.kind
+    report.last_changed_at = page.fetched_at
+    session.flush()
+    if previous is None:
+        events.report_new(session, report)
+    else:
+        events.report_changed(session, report, previous.text, d.text, number)
+    return IngestResult(Outcome.NEW if previous is None else Outcome.CHANGED, report.id, number)
+
+
+def mark_unchanged(session: Session, site_id: str, url: str, fetched_at: dt.datetime) -> Report | None:
+    """A 304 (or equal validators): the report is still there and the same."""
+    report = find_report(session, site_id, url)
+    if report is not None:
+        report.last_checked_at = fetched_at
+        report.missing_count = 0
+    return report
+
+
+def mark_missing(session: Session, site_id: str, url: str, status: int, fetched_at: dt.datetime) -> bool:
+    """The page answered 404/410. Returns True when this makes the report removed (two crawls in a row)."""
+    report = find_report(session, site_id, url)
+    if report is None or report.status == "removed":
+        return False
+    report.missing_count += 1
+    report.last_checked_at = fetched_at
+    if report.missing_count < 2:
+        return False
+    report.status = "removed"
+    report.last_changed_at = fetched_at
+    session.flush()
+    events.report_removed(session, report, status)
+    return True
+
+
+def known_report_urls(session: Session, site_id: str) -> list[tuple[str, str | None, str | None]]:
+    """URL, ETag and Last-Modified of the site's active reports, for conditional re-checks."""
+    rows = session.execute(
+        select(Report.url, Report.etag, Report.last_modified).where(
+            Report.site_id == site_id, Report.status == "active"
+        )
+    ).all()
+    return [(r.url, r.etag, r.last_modified) for r in rows]
+
+
+def count_versions(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Version)) or 0

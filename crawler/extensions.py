@@ -1,0 +1,86 @@
+"""Crawl-run recording: a CrawlRun row opened with the spider and closed with its counts and problems."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from sqlalchemy import update
+
+from archive import events, store
+from archive.models import CrawlRun, utcnow
+from crawler.link import ArchiveLink, archive_link
+
+
+class CrawlRecorder:
+    def __init__(self, crawler: Crawler, link: ArchiveLink) -> None:
+        self.crawler = crawler
+        self.link = link
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        o = cls(crawler, archive_link(crawler))
+        crawler.signals.connect(o.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
+        return o
+
+    def spider_opened(self, spider: Spider) -> None:
+        site = self.link.site(spider.site_id)  # type: ignore[attr-defined]
+        with self.link.sessions.begin() as session:
+            store.sync_site(session, site.id, site.name, site.region, site.platform, site.division_code)
+            # A run still "running" from before was killed: say so instead of leaving it open forever.
+            session.execute(
+                update(CrawlRun)
+                .where(CrawlRun.site_id == site.id, CrawlRun.status == "running")
+                .values(status="interrupted", finished_at=utcnow())
+            )
+            run = CrawlRun(site_id=site.id)
+            session.add(run)
+            session.flush()
+            self.link.crawl_run_id = run.id
+        _progress({"event": "start", "site": site.id, "run": self.link.crawl_run_id})
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+
+        def get(key: str) -> int:
+            return int(stats.get_value(f"fazhi/{key}", 0))
+
+        messages: list[str] = list(stats.get_value("fazhi/messages") or [])
+        site_errors = get("site_errors")
+        if reason not in ("finished",):
+            messages.append(f"crawl ended early: {reason}")
+            site_errors += 1
+        status = "failed" if site_errors else ("partial" if get("errors") else "ok")
+        summary = {
+            "pages_fetched": get("pages_fetched") + get("list_pages") + get("files_fetched"),
+            "reports_new": get("reports_new"),
+            "reports_changed": get("reports_changed"),
+            "reports_unchanged": get("reports_unchanged"),
+            "reports_removed": get("reports_removed"),
+            "skipped": get("skipped_by_title") + get("skipped_not_report"),
+            "errors": get("errors") + site_errors,
+        }
+        site_id: str = spider.site_id  # type: ignore[attr-defined]
+        with self.link.sessions.begin() as session:
+            run = session.get(CrawlRun, self.link.crawl_run_id)
+            if run is not None:
+                run.finished_at = utcnow()
+                run.status = status
+                run.messages = messages
+                for key, value in summary.items():
+                    setattr(run, key, value)
+            if site_errors:
+                events.site_error(session, site_id, "; ".join(messages[:3]))
+        _progress({"event": "done", "site": site_id, "status": status, **summary, "messages": messages})
+        self.link.engine.dispose()
+
+
+def _progress(payload: dict[str, Any]) -> None:
+    """One JSON line per site event on stdout, read by `fazhi crawl` to show progress."""
+    sys.stdout.write("FAZHI " + json.dumps(payload, ensure_ascii=False) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,29 @@
+"""What the spider hands to the pipeline: a fetched page with its files, or the news that it is gone/unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from archive.raw import RawFile, RawPage
+
+__all__ = ["PageGone", "PageNotModified", "RawFile", "RawPage"]
+
+
+@dataclass(frozen=True, slots=True)
+class PageGone:
+    """A known report page answered 404/410."""
+
+    site_id: str
+    url: str
+    status: int
+    fetched_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PageNotModified:
+    """A known report page answered 304 to a conditional request."""
+
+    site_id: str
+    url: str
+    fetched_at: dt.datetime

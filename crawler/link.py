@@ -1,0 +1,42 @@
+"""The crawl's connection to the archive: one engine, one crawl-run row, shared by the spider's components."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scrapy.crawler import Crawler
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from archive.config import Config
+from archive.db import make_engine, make_sessionmaker
+from archive.migrate import upgrade
+from crawler.sites import Site, load_registry
+
+
+@dataclass
+class ArchiveLink:
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    registry: list[Site] = field(default_factory=list)
+    crawl_run_id: int | None = None
+
+    def site(self, site_id: str) -> Site:
+        for site in self.registry:
+            if site.id == site_id:
+                return site
+        known = ", ".join(s.id for s in self.registry)
+        raise ValueError(f"no site '{site_id}' in {self.config.sites_path} (known: {known})")
+
+
+def archive_link(crawler: Crawler) -> ArchiveLink:
+    """The crawler's ArchiveLink, made on first use (components are built in no guaranteed order)."""
+    link: ArchiveLink | None = getattr(crawler, "_fazhi_archive", None)
+    if link is None:
+        config = Config.from_env()
+        engine = make_engine(config.db_url)
+        upgrade(engine)
+        link = ArchiveLink(config, engine, make_sessionmaker(engine), load_registry(config.sites_path))
+        crawler._fazhi_archive = link  # type: ignore[attr-defined]
+    return link

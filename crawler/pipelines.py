@@ -1,0 +1,42 @@
+"""Thin pipeline: each item goes to the archive in its own transaction (a crash never leaves half a report)."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from scrapy import Spider
+from scrapy.crawler import Crawler
+
+from archive import store
+from crawler.items import PageGone, PageNotModified, RawPage
+from crawler.link import ArchiveLink, archive_link
+
+
+class ArchivePipeline:
+    def __init__(self, crawler: Crawler, link: ArchiveLink) -> None:
+        self.crawler = crawler
+        self.link = link
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, archive_link(crawler))
+
+    def _inc(self, key: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"fazhi/{key}")
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        run_id = self.link.crawl_run_id
+        with self.link.sessions.begin() as session:
+            if isinstance(item, RawPage):
+                result = store.ingest(session, item, crawl_run_id=run_id)
+                self._inc(f"reports_{result.outcome.value}")
+                if result.outcome is store.Outcome.SKIPPED:
+                    self._inc("skipped_not_report")
+            elif isinstance(item, PageNotModified):
+                if store.mark_unchanged(session, item.site_id, item.url, item.fetched_at) is not None:
+                    self._inc("reports_unchanged")
+            elif isinstance(item, PageGone):
+                if store.mark_missing(session, item.site_id, item.url, item.status, item.fetched_at):
+                    self._inc("reports_removed")
+        return item

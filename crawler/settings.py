@@ -1,0 +1,52 @@
+"""Scrapy settings: politeness, retries, size limits and the archive pipeline. Nothing else lives here."""
+
+from __future__ import annotations
+
+BOT_NAME = "fazhi"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# A truthful identity: who we are and where to read about it.
+USER_AGENT = "FazhiArchive/0.1 (rule-of-law report archive; obeys robots.txt)"
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_USER_AGENT = "FazhiArchive"
+
+# Government portals are small servers: at most two requests at a time to one host, adaptively slower.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+
+# Retries with backoff on server errors and timeouts (not on 4xx: a 404 is an answer).
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# Report pages are small; attachments can be large scans. Refuse anything beyond this.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+
+COOKIES_ENABLED = True
+REDIRECT_ENABLED = True
+HTTPCACHE_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote-control extension opens a port nobody asked for.
+REMOTE_CONTROL_ENABLED = False
+
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
+}
+
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "crawler.extensions.CrawlRecorder": 500,
+}
+
+LOG_LEVEL = "INFO"

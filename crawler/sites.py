@@ -1,0 +1,149 @@
+"""Load and validate the YAML site registry into frozen Site objects; a bad registry is refused whole."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+PLATFORMS = ("hanweb-jpage", "hanweb-jpaas", "trs", "static", "auto")
+_ID = re.compile(r"^[a-z0-9-]+$")
+_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
+DEFAULT_DELAY = 1.0  # seconds between requests to one host unless the registry says otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    id: str
+    name: str
+    region: str
+    start_urls: tuple[str, ...]
+    allowed_domains: tuple[str, ...]
+    platform: str = "auto"
+    division_code: str | None = None
+    schedule: str | None = None
+    delay: float = DEFAULT_DELAY
+
+
+class RegistryError(ValueError):
+    """The registry is invalid; the message gives file, line and reason."""
+
+
+class _Loader(yaml.SafeLoader):
+    """Keeps each mapping's line number so errors can point at the right line."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")}
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_registry(path: Path) -> list[Site]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read the site registry: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{path}: the site registry is not UTF-8 ({exc.reason})") from exc
+    return parse_registry(text, str(path))
+
+
+def parse_registry(text: str, source: str = "<registry>") -> list[Site]:
+    try:
+        doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else "?"
+        raise RegistryError(f"{source}:{line}: not valid YAML: {exc.problem}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("sites"), list):
+        raise RegistryError(f"{source}:1: the registry must be a mapping with a list under 'sites:'")
+    sites: list[Site] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(doc["sites"]):
+        if not isinstance(raw, dict):
+            raise RegistryError(f"{source}: sites[{index}]: each site must be a mapping of fields")
+        site = _site(raw, f"{source}", index)
+        if site.id in seen:
+            raise RegistryError(
+                f"{source}:{raw['__line__']}: sites[{index}].id: '{site.id}' is used twice "
+                f"(first at line {seen[site.id]})"
+            )
+        seen[site.id] = raw["__line__"]
+        sites.append(site)
+    return sites
+
+
+def _site(raw: dict[str, Any], source: str, index: int) -> Site:
+    lines: dict[str, int] = raw.get("__lines__", {})
+
+    def fail(field: str, reason: str) -> RegistryError:
+        line = lines.get(field, raw["__line__"])
+        return RegistryError(f"{source}:{line}: sites[{index}].{field}: {reason}")
+
+    known = {f for f in Site.__dataclass_fields__} | {"__line__", "__lines__"}
+    for key in raw:
+        if key not in known:
+            raise fail(str(key), f"unknown field (known: {', '.join(sorted(Site.__dataclass_fields__))})")
+    for field in ("id", "name", "region", "start_urls"):
+        if field not in raw or raw[field] in (None, "", []):
+            raise fail(field, "is required")
+    site_id = raw["id"]
+    if not isinstance(site_id, str) or not _ID.match(site_id):
+        raise fail("id", f"{site_id!r} must match [a-z0-9-]+")
+    platform = raw.get("platform", "auto")
+    if platform not in PLATFORMS:
+        raise fail("platform", f"{platform!r} is not one of {', '.join(PLATFORMS)}")
+    urls = raw["start_urls"]
+    if isinstance(urls, str):
+        urls = [urls]
+    if not isinstance(urls, list):
+        raise fail("start_urls", "must be a list of URLs")
+    for url in urls:
+        parts = urlsplit(str(url))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise fail("start_urls", f"{url!r} is not an http(s) URL")
+    domains = raw.get("allowed_domains") or sorted({urlsplit(u).hostname or "" for u in urls})
+    if not isinstance(domains, list) or not all(isinstance(d, str) and d for d in domains):
+        raise fail("allowed_domains", "must be a list of host names")
+    schedule = raw.get("schedule")
+    if schedule is not None:
+        fields = str(schedule).split()
+        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+            raise fail("schedule", f"{schedule!r} is not a 5-field cron expression like '0 7 * * *'")
+    delay = raw.get("delay", DEFAULT_DELAY)
+    if not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0:
+        raise fail("delay", f"{delay!r} must be a number of seconds >= 0")
+    code = raw.get("division_code")
+    if code is not None and not re.fullmatch(r"\d{6}|\d{9}|\d{12}", str(code)):
+        raise fail("division_code", f"{code!r} is not a GB/T 2260 code (6 digits)")
+    return Site(
+        id=site_id,
+        name=str(raw["name"]),
+        region=str(raw["region"]),
+        start_urls=tuple(str(u) for u in urls),
+        allowed_domains=tuple(domains),
+        platform=platform,
+        division_code=str(code) if code is not None else None,
+        schedule=str(schedule) if schedule is not None else None,
+        delay=float(delay),
+    )
+
+
+def select_sites(sites: list[Site], ids: list[str] | tuple[str, ...]) -> list[Site]:
+    """The sites named by `ids` (all when empty); an unknown id is a usage error."""
+    if not ids:
+        return list(sites)
+    by_id = {s.id: s for s in sites}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise RegistryError(f"unknown site id(s): {', '.join(unknown)} (known: {', '.join(by_id)})")
+    return [by_id[i] for i in ids]

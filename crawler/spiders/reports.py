@@ -1,0 +1,287 @@
+"""The `reports` spider: reads a site's column lists through its platform adapter, fetches report pages and
+their attachments, and yields raw pages for the archive. `scrapy crawl reports -a site=ID`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Self
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from archive.extract import classify, extract_page, title_may_be_report
+from archive.store import canonical_url, known_report_urls
+from crawler.adapters import detect_platform, get_adapter
+from crawler.adapters.base import Entry, ListParseError, ListRequest
+from crawler.items import PageGone, PageNotModified, RawFile, RawPage
+from crawler.link import archive_link
+from crawler.sites import Site
+
+GONE = (404, 410)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+class ReportsSpider(scrapy.Spider):
+    name = "reports"
+
+    def __init__(self, site: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not site:
+            raise ValueError("which site? use: scrapy crawl reports -a site=ID")
+        self.site_id = site
+        self.site: Site | None = None
+        self.platform: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        link = archive_link(crawler)
+        spider.site = link.site(spider.site_id)
+        spider.allowed_domains = list(spider.site.allowed_domains)
+        spider.platform = None if spider.site.platform == "auto" else spider.site.platform
+        # Connected after AutoThrottle's handler, so the registry's per-site delay wins over its start delay.
+        crawler.signals.connect(spider._apply_site_delay, signal=signals.spider_opened)
+        return spider
+
+    def _apply_site_delay(self, spider: scrapy.Spider) -> None:
+        if spider is self and self.site is not None:
+            self.download_delay = self.site.delay
+
+    # -- bookkeeping --------------------------------------------------------------------------------
+    def count(self, key: str, n: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"fazhi/{key}", n)
+
+    def problem(self, message: str, *, site_level: bool = False) -> None:
+        """A failure the user must see: logged, counted and kept for the crawl summary."""
+        assert self.crawler.stats is not None
+        self.logger.error(message)
+        self.count("site_errors" if site_level else "errors")
+        messages = self.crawler.stats.get_value("fazhi/messages") or []
+        self.crawler.stats.set_value("fazhi/messages", [*messages, message])
+
+    # -- start ----------------------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        assert self.site is not None
+        for url in self.site.start_urls:
+            yield scrapy.Request(
+                url, callback=self.parse_list, errback=self.list_failed, meta={"column": url}, dont_filter=True
+            )
+        # Re-check every known report, cheaply: a 304 costs nothing, a 200 may be a correction, 404 a removal.
+        link = archive_link(self.crawler)
+        with link.sessions() as session:
+            known = known_report_urls(session, self.site.id)
+        for url, etag, last_modified in known:
+            headers = {}
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
+            yield self._article_request(url, None, headers=headers, priority=-1)
+
+    # -- lists ----------------------------------------------------------------------------------------
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        column = response.meta["column"]
+        self.count("list_pages")
+        ctype = _header(response, "Content-Type")
+        if self.platform is None:
+            self.platform = detect_platform(response.url, response.body, ctype)
+            self.logger.info("site %s: detected platform %s", self.site_id, self.platform)
+        try:
+            page = get_adapter(self.platform).parse(response.url, response.body, ctype)
+        except ListParseError as exc:
+            self.problem(f"list page {response.url} could not be read as {self.platform}: {exc}", site_level=True)
+            return
+        if page.error:
+            self.problem(f"list {response.url} ({self.platform}): {page.error}", site_level=True)
+            return
+        self.count("list_entries", len(page.entries))
+        if not page.entries and not page.next_requests and response.meta.get("first", True):
+            self.problem(
+                f"list {response.url} ({self.platform}) parsed to nothing: no entries, no further pages",
+                site_level=True,
+            )
+        for entry in page.entries:
+            if title_may_be_report(entry.title):
+                yield self._article_request(entry.url, entry, referer=response.url)
+            else:
+                self.count("skipped_by_title")
+        for nxt in page.next_requests:
+            yield self._list_request(nxt, column)
+
+    def _list_request(self, nxt: ListRequest, column: str) -> scrapy.Request:
+        headers = dict(nxt.headers)
+        headers.setdefault("Referer", column)
+        meta = {"column": column, "first": False}
+        if nxt.method.upper() == "POST":
+            return scrapy.FormRequest(
+                nxt.url,
+                formdata=dict(nxt.formdata),
+                headers=headers,
+                callback=self.parse_list,
+                errback=self.list_failed,
+                meta=meta,
+            )
+        return scrapy.Request(
+            nxt.url, headers=headers, callback=self.parse_list, errback=self.list_failed, meta=meta
+        )
+
+    def list_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self.problem(f"list {request.url}: {self._describe(failure)}", site_level=True)
+
+    # -- articles -------------------------------------------------------------------------------------
+    def _article_request(
+        self,
+        url: str,
+        entry: Entry | None,
+        *,
+        headers: dict[str, str] | None = None,
+        referer: str | None = None,
+        priority: int = 0,
+    ) -> scrapy.Request:
+        headers = dict(headers or {})
+        if referer:
+            headers["Referer"] = referer
+        return scrapy.Request(
+            url,
+            headers=headers,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            priority=priority,
+            meta={"entry": entry, "report_url": canonical_url(url), "handle_httpstatus_list": [304, *GONE]},
+        )
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        assert self.site is not None
+        report_url: str = response.meta["report_url"]
+        self.count("pages_fetched")
+        if response.status == 304:
+            yield PageNotModified(self.site.id, report_url, _now())
+            return
+        if response.status in GONE:
+            yield PageGone(self.site.id, report_url, response.status, _now())
+            return
+        entry: Entry | None = response.meta.get("entry")
+        ctype = _header(response, "Content-Type")
+        extracted = extract_page(response.body, response.url, ctype)
+        if extracted.replacement_chars:
+            self.problem(
+                f"{response.url}: {extracted.replacement_chars} undecodable characters "
+                f"(decoded as {extracted.encoding}); archived as decoded"
+            )
+        title = extracted.title or (entry.title if entry else "")
+        # A page reached from a list must read as a report; a known report is re-archived whatever it says now.
+        if entry is not None and classify(title, extracted.text, extracted.publisher).kind is None:
+            self.count("skipped_not_report")
+            self.logger.info("not a report, skipped: %s (%s)", title, response.url)
+            return
+        page = self._raw_page(response, entry, ())
+        files = [(a.url, a.filename) for a in extracted.attachments]
+        yield from self._next_file(page, files, [])
+
+    def _raw_page(self, response: Response, entry: Entry | None, files: tuple[RawFile, ...]) -> RawPage:
+        assert self.site is not None
+        return RawPage(
+            site_id=self.site.id,
+            url=response.meta["report_url"],
+            status=response.status,
+            body=response.body,
+            fetched_at=_now(),
+            final_url=response.url if canonical_url(response.url) != response.meta["report_url"] else None,
+            content_type=_header(response, "Content-Type"),
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            list_title=entry.title if entry else None,
+            list_date=entry.date if entry else None,
+            files=files,
+        )
+
+    def _next_file(
+        self, page: RawPage, pending: list[tuple[str, str]], done: list[RawFile]
+    ) -> Iterator[Any]:
+        """Fetch the page's attachments one after another, then hand page and files on together."""
+        if not pending:
+            yield _with_files(page, tuple(done))
+            return
+        url, filename = pending[0]
+        yield scrapy.Request(
+            url,
+            callback=self.parse_file,
+            errback=self.file_failed,
+            headers={"Referer": page.final_url or page.url},
+            meta={
+                "page": page,
+                "pending": pending[1:],
+                "done": done,
+                "filename": filename,
+                "allow_offsite": True,  # download gateways often live on another host
+            },
+            dont_filter=True,
+        )
+
+    def parse_file(self, response: Response) -> Iterator[Any]:
+        self.count("files_fetched")
+        raw = RawFile(
+            url=response.request.url if response.request else response.url,
+            filename=response.meta["filename"] or _filename_from_url(response.url),
+            status=response.status,
+            body=response.body,
+            content_type=_header(response, "Content-Type"),
+        )
+        yield from self._next_file(response.meta["page"], response.meta["pending"], [*response.meta["done"], raw])
+
+    def file_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        reason = self._describe(failure)
+        self.problem(f"attachment {request.url}: {reason}; the page is kept without it")
+        raw = RawFile(url=request.url, filename=request.meta["filename"], error=reason)
+        yield from self._next_file(request.meta["page"], request.meta["pending"], [*request.meta["done"], raw])
+
+    def article_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            self.count("skipped_robots")
+            self.logger.info("not fetched (robots.txt or filter): %s", request.url)
+            return
+        self.problem(f"report page {request.url}: {self._describe(failure)}")
+
+    @staticmethod
+    def _describe(failure: Failure) -> str:
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            if status == 412:
+                return "HTTP 412: the site answers with an anti-bot challenge (JavaScript); plain HTTP cannot pass"
+            if status == 403:
+                return "HTTP 403: the site refused us (blocked?)"
+            return f"HTTP {status}"
+        value = failure.value
+        return f"{type(value).__name__}: {value}" if str(value) else type(value).__name__
+
+
+def _with_files(page: RawPage, files: tuple[RawFile, ...]) -> RawPage:
+    return replace(page, files=files)
+
+
+def _filename_from_url(url: str) -> str:
+    parts = urlsplit(url)
+    for key, value in parse_qsl(parts.query):
+        if key.lower() in ("showname", "filename") and "." in value:
+            return value
+    return unquote(parts.path.rsplit("/", 1)[-1]) or "attachment"

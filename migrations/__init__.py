@@ -1,0 +1,1 @@
+"""Alembic migrations of the archive schema (a package so it ships with the project)."""

@@ -1,0 +1,170 @@
+"""PortalSim: starts the simulated portals, exposes their registry, their truth and the test controls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import TracebackType
+
+import yaml
+
+from portalsim.content import SITE_ORDER, SPECS
+from portalsim.model import ExpectedAttachment, ExpectedReport, LoggedRequest, NoiseEntry, SimSite
+from portalsim.server import PLATFORMS, SiteServer
+from portalsim.state import SiteState
+
+
+class PortalSim:
+    """Every simulated site on its own 127.0.0.1 port. All methods are safe to call from any thread."""
+
+    def __init__(self, sites: Iterable[str] | None = None, port_base: int | None = None) -> None:
+        ids = list(sites) if sites is not None else list(SITE_ORDER)
+        unknown = [s for s in ids if s not in SPECS]
+        if unknown:
+            raise ValueError(f"unknown site(s) {unknown}; known: {', '.join(SITE_ORDER)}")
+        self._servers: dict[str, SiteServer] = {}
+        for n, site_id in enumerate(ids):
+            port = port_base + n if port_base is not None else 0
+            self._servers[site_id] = SiteServer(SiteState(site_id), port)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> PortalSim:
+        for server in self._servers.values():
+            server.start()
+        return self
+
+    def stop(self) -> None:
+        for server in self._servers.values():
+            server.stop()
+
+    def __enter__(self) -> PortalSim:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- what a crawler is told ------------------------------------------------------------------
+    @property
+    def sites(self) -> list[SimSite]:
+        return [self.site(site_id) for site_id in self._servers]
+
+    def site(self, site_id: str) -> SimSite:
+        server = self._server(site_id)
+        spec = server.state.spec
+        return SimSite(
+            spec.id, spec.name, spec.region, spec.division_code, spec.platform,
+            server.base_url, server.base_url + spec.start_path,
+        )
+
+    def url(self, site_id: str, path: str) -> str:
+        return self._server(site_id).base_url + path
+
+    def registry_yaml(self, delay: float = 0.0) -> str:
+        """The sites as a registry in the interface.md format, plus the per-site `delay` (seconds)."""
+        entries = [
+            {
+                "id": s.id, "name": s.name, "region": s.region, "division_code": s.division_code,
+                "platform": s.platform, "start_urls": [s.start_url],
+                "delay": int(delay) if float(delay).is_integer() else delay,
+            }
+            for s in self.sites
+        ]
+        body = yaml.safe_dump({"sites": entries}, allow_unicode=True, sort_keys=False, width=200)
+        return "# Local portal simulator (portalsim); ports change on every start.\n" + body
+
+    # -- the truth, for tests --------------------------------------------------------------------
+    def expected_reports(self, site_id: str | None = None) -> list[ExpectedReport]:
+        """The reports (clean, as a perfect crawl and extraction gives them), newest first."""
+        out: list[ExpectedReport] = []
+        for sid in [site_id] if site_id else list(self._servers):
+            server = self._server(sid)
+            platform = PLATFORMS[server.state.spec.platform]
+            for a in server.state.articles():
+                if a.kind is None:
+                    continue
+                attachments: tuple[ExpectedAttachment, ...] = ()
+                if a.attachment is not None:
+                    href = platform.attachment_href(a)
+                    attachments = (ExpectedAttachment(server.base_url + href, a.attachment.filename),)
+                out.append(
+                    ExpectedReport(
+                        sid, a.key, server.base_url + a.path, a.title, a.kind, a.year, a.published_date,
+                        a.publisher, a.text, attachments, a.attachment_only, server.state.is_removed(a.key),
+                    )
+                )
+        return out
+
+    def noise_entries(self, site_id: str) -> list[NoiseEntry]:
+        """The list entries that are not reports (including the one under /private/), newest first."""
+        server = self._server(site_id)
+        return [
+            NoiseEntry(site_id, a.key, server.base_url + a.path, a.title, a.published_date, a.private)
+            for a in server.state.articles()
+            if a.kind is None
+        ]
+
+    # -- controls --------------------------------------------------------------------------------
+    def set_article_text(self, site_id: str, article_key: str, new_clean_text: str) -> None:
+        """Correct an article in place: same URL, new text (and attachment), new ETag and Last-Modified."""
+        self._server(site_id).state.set_text(article_key, new_clean_text)
+
+    def remove_article(
+        self, site_id: str, article_key: str, status: int = 404, keep_listed: bool = False
+    ) -> None:
+        """Take an article down: its page (and attachment) answer `status` (404 or 410) from now on."""
+        self._server(site_id).state.remove(article_key, status, keep_listed)
+
+    def restore_article(self, site_id: str, article_key: str) -> None:
+        self._server(site_id).state.restore(article_key)
+
+    def fail(self, site_id: str, path: str, status: int = 500, times: int = 1) -> None:
+        """Answer `status` to the next `times` requests for `path` (or path and query), then recover."""
+        server = self._server(site_id)
+        server.state.fail(path.removeprefix(server.base_url), status, times)
+
+    def block(self, site_id: str) -> None:
+        """Every request to the site answers 412 with a JavaScript challenge page, until unblock()."""
+        self._server(site_id).state.blocked = True
+
+    def unblock(self, site_id: str) -> None:
+        self._server(site_id).state.blocked = False
+
+    def stop_site(self, site_id: str) -> None:
+        """Close the site's port: connections are refused until start_site()."""
+        self._server(site_id).stop()
+
+    def start_site(self, site_id: str) -> None:
+        """Reopen a stopped site on the same port."""
+        self._server(site_id).start()
+
+    def mislabel_encoding(self, site_id: str, article_key: str, declared: str) -> None:
+        """Serve one article declaring charset `declared`; its bytes stay in the site's real encoding.
+
+        The wrong name goes into the meta tag, and into Content-Type where the platform sends a charset
+        (the TRS site never does).
+        """
+        self._server(site_id).state.mislabel(article_key, declared)
+
+    def reset(self, site_id: str | None = None) -> None:
+        """Undo every control and clear the log (of one site, or all)."""
+        for sid in [site_id] if site_id else list(self._servers):
+            self._server(sid).state.reset()
+
+    # -- the request log -------------------------------------------------------------------------
+    def requests(self, site_id: str) -> list[LoggedRequest]:
+        return self._server(site_id).state.log()
+
+    def hits(self, site_id: str, path_prefix: str) -> int:
+        return sum(1 for r in self.requests(site_id) if r.path.startswith(path_prefix))
+
+    def private_hits(self, site_id: str) -> int:
+        """Requests for paths robots.txt disallows: a polite crawler keeps this at 0."""
+        return self.hits(site_id, "/private/")
+
+    def _server(self, site_id: str) -> SiteServer:
+        try:
+            return self._servers[site_id]
+        except KeyError:
+            known = ", ".join(self._servers)
+            raise KeyError(f"site {site_id!r} is not part of this simulator ({known})") from None

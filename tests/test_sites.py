@@ -1,0 +1,90 @@
+"""The site registry: the bundled one loads; a bad one is refused whole with file, line and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archive.config import BUNDLED_SITES, Config
+from crawler.sites import RegistryError, load_registry, parse_registry, select_sites
+
+GOOD = """\
+sites:
+  - id: yuhang
+    name: 杭州市余杭区人民政府
+    region: 浙江省杭州市余杭区
+    division_code: "330110"
+    platform: hanweb-jpage
+    start_urls:
+      - https://www.yuhang.gov.cn/col/col1229174959/index.html
+    schedule: "0 7 * * *"
+"""
+
+
+def test_bundled_registry_has_the_known_zhejiang_columns() -> None:
+    sites = {s.id: s for s in load_registry(BUNDLED_SITES)}
+    assert sites["yuhang"].start_urls == ("https://www.yuhang.gov.cn/col/col1229174959/index.html",)
+    assert "col1229007109" in sites["dinghai"].start_urls[0]
+    assert "col1229698471" in sites["putuo"].start_urls[0]
+    assert "col1229000789" in sites["hangzhou"].start_urls[0]
+
+
+def test_defaults_are_filled_in() -> None:
+    (site,) = parse_registry(GOOD)
+    assert site.allowed_domains == ("www.yuhang.gov.cn",)
+    assert site.schedule == "0 7 * * *" and site.delay == 1.0 and site.division_code == "330110"
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "reason"),
+    [
+        (("platform: hanweb-jpage", "platform: hanweb"), 6, "sites[0].platform: 'hanweb' is not one of"),
+        (("id: yuhang", "id: Yu_Hang"), 2, "must match [a-z0-9-]+"),
+        (("      - https://www.yuhang.gov.cn/col/col1229174959/index.html", "      - ftp://x"), 7, "not an http"),
+        (('schedule: "0 7 * * *"', 'schedule: "every day"'), 9, "not a 5-field cron"),
+        (("    region: 浙江省杭州市余杭区\n", ""), 2, "sites[0].region: is required"),
+        (('division_code: "330110"', "division_code: 33"), 5, "GB/T 2260"),
+        (("    platform: hanweb-jpage", "    platfrom: trs"), 6, "platfrom: unknown field"),
+        (("  - id: yuhang", "  - id: yuhang\n    delay: -1"), 3, "delay: -1 must be"),
+    ],
+)
+def test_bad_registry_names_file_line_and_reason(change: tuple[str, str], line: int, reason: str) -> None:
+    text = GOOD.replace(*change)
+    assert text != GOOD
+    with pytest.raises(RegistryError) as info:
+        parse_registry(text, "sites.yaml")
+    assert f"sites.yaml:{line}:" in str(info.value)
+    assert reason in str(info.value)
+
+
+def test_duplicate_ids_are_refused() -> None:
+    text = GOOD + GOOD.split("sites:\n", 1)[1]
+    with pytest.raises(RegistryError, match=r"sites.yaml:10: sites\[1\].id: 'yuhang' is used twice"):
+        parse_registry(text, "sites.yaml")
+
+
+def test_broken_yaml_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(RegistryError, match=r"x.yaml:3: not valid YAML"):
+        parse_registry("sites:\n  - id: a\n   name: [unclosed\n", "x.yaml")
+    with pytest.raises(RegistryError, match="cannot read the site registry"):
+        load_registry(tmp_path / "missing.yaml")
+    with pytest.raises(RegistryError, match="list under 'sites:'"):
+        parse_registry("- just a list\n", "y.yaml")
+
+
+def test_select_sites_refuses_unknown_ids() -> None:
+    sites = parse_registry(GOOD)
+    assert select_sites(sites, []) == sites
+    with pytest.raises(RegistryError, match="unknown site id"):
+        select_sites(sites, ["nowhere"])
+
+
+def test_config_reads_environment_and_flags_win(tmp_path: Path) -> None:
+    env = {"FAZHI_HOME": str(tmp_path), "FAZHI_NOTIFY": "json://a json://b"}
+    config = Config.from_env(env)
+    assert config.db_url == f"sqlite:///{tmp_path / 'fazhi.db'}"
+    assert config.sites_path == BUNDLED_SITES and config.notify_urls == ("json://a", "json://b")
+    override = config.with_overrides(db_url="sqlite:///other.db", notify_urls=("json://c",))
+    assert override.db_url == "sqlite:///other.db" and override.notify_urls == ("json://c",)
+    assert Config.from_env({"FAZHI_HOME": str(tmp_path), "FAZHI_DB_URL": "postgresql://x/y"}).db_url == "postgresql://x/y"
