@@ -38,6 +38,7 @@ def run_demo(config: Config) -> int:
     engine.dispose()
     console.print(reports_table(rows, title="Archived demo reports"))
     console.print(
-        f"Demo archive: {db_path}\nExplore it: FAZHI_DB_URL=sqlite:///{db_path} fazhi reports | show ID | history ID | diff ID"
+        f"Demo archive: {db_path}\n"
+        f"Explore it: FAZHI_DB_URL=sqlite:///{db_path} fazhi reports | show ID | history ID | diff ID"
     )
     return rc

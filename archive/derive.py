@@ -62,14 +62,18 @@ def cjk_count(text: str) -> int:
 def derive(page: RawPage, extracted: Extracted | None = None) -> Derived:
     ex = extracted or extract_page(page.body, page.final_url or page.url, page.content_type)
     files = {f.url: f for f in page.files}
-    attachments = tuple(file_text(files[a.url]) if a.url in files else
-                        DerivedAttachment(a.url, a.filename, None, None, "not downloaded")
-                        for a in ex.attachments)
+    attachments = tuple(
+        file_text(files[a.url])
+        if a.url in files
+        else DerivedAttachment(a.url, a.filename, None, None, "not downloaded")
+        for a in ex.attachments
+    )
     title = ex.title or page.list_title or ""
     text = ex.text
-    if cjk_count(text) < POINTER_PAGE_CJK:
+    page_cjk = cjk_count(text)
+    if page_cjk < POINTER_PAGE_CJK:
         # The page only points at its attachment(s): the attachment is the report.
-        file_texts = [a.text for a in attachments if a.text and cjk_count(a.text) >= POINTER_PAGE_CJK]
+        file_texts = [a.text for a in attachments if a.text and cjk_count(a.text) > page_cjk]
         if file_texts:
             text = "\n".join(file_texts)
     cls = classify(title, text, ex.publisher)

@@ -38,9 +38,7 @@ def _report_dict(report: Report, site: Site, version_count: int) -> dict[str, An
 
 
 def _versions_count():  # type: ignore[no-untyped-def]
-    return (
-        select(Version.report_id, func.count().label("n")).group_by(Version.report_id).subquery("vc")
-    )
+    return select(Version.report_id, func.count().label("n")).group_by(Version.report_id).subquery("vc")
 
 
 def list_reports(
@@ -97,7 +95,13 @@ def show_report(session: Session, report_id: int, version: int | None = None) ->
         "content_sha256": v.content_sha256,
         "text": v.text,
         "attachments": [
-            {"url": a.url, "filename": a.filename, "media_type": a.media_type, "sha256": a.sha256, "text": a.text}
+            {
+                "url": a.url,
+                "filename": a.filename,
+                "media_type": a.media_type,
+                "sha256": a.sha256,
+                "text": a.text,
+            }
             for a in v.attachments
         ],
     }
@@ -120,9 +124,7 @@ def history(session: Session, report_id: int) -> list[dict[str, Any]]:
 
 def search(session: Session, query: str, site: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
     """Reports whose latest text or title holds every term of `query` (terms split on spaces)."""
-    latest = (
-        select(Version.report_id, func.max(Version.version).label("v")).group_by(Version.report_id).subquery("lv")
-    )
+    latest = select(Version.report_id, func.max(Version.version).label("v")).group_by(Version.report_id).subquery("lv")
     stmt = (
         select(Report, Site, Version)
         .join(Site, Site.id == Report.site_id)
@@ -131,7 +133,9 @@ def search(session: Session, query: str, site: str | None = None, year: int | No
     )
     terms = query.split()
     for term in terms:
-        stmt = stmt.where(or_(Version.text.contains(term, autoescape=True), Report.title.contains(term, autoescape=True)))
+        stmt = stmt.where(
+            or_(Version.text.contains(term, autoescape=True), Report.title.contains(term, autoescape=True))
+        )
     if site:
         stmt = stmt.where(Report.site_id == site)
     if year:

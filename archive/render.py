@@ -10,8 +10,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Piped output gets a wide console: report titles are long and wrapping them in 80 columns helps nobody.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
 
 KIND_LABELS = {"annual_report": "政府年度报告", "department_report": "部门报告", "related": "相关报告"}
 

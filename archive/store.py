@@ -43,7 +43,7 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     port = parts.port
-    if port and not (parts.scheme == "http" and port == 80 or parts.scheme == "https" and port == 443):
+    if port and not ((parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)):
         host = f"{host}:{port}"
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", parts.query, ""))
 
@@ -78,9 +78,7 @@ def read_capture(session: Session, sha256: str) -> bytes:
     return zlib.decompress(cap.body) if cap.compression == "zlib" else cap.body
 
 
-def sync_site(
-    session: Session, site_id: str, name: str, region: str, platform: str, division_code: str | None
-) -> Site:
+def sync_site(session: Session, site_id: str, name: str, region: str, platform: str, division_code: str | None) -> Site:
     """Create or refresh the site row from the registry (the registry is the source of truth)."""
     site = session.get(Site, site_id)
     if site is None:
@@ -193,7 +191,11 @@ def ingest(
     ]
     session.add(version)
     # Metadata follows the newest text: a corrected page may also correct its title or date.
-    report.title, report.year, report.publisher = d.title, d.year or report.year, d.publisher or report.publisher
+    report.title, report.year, report.publisher = (
+        d.title,
+        d.year or report.year,
+        d.publisher or report.publisher,
+    )
     report.published_date = d.published_date or report.published_date
     if d.kind is not None:
         report.kind = d.kind

@@ -36,7 +36,8 @@ class ArchivePipeline:
             elif isinstance(item, PageNotModified):
                 if store.mark_unchanged(session, item.site_id, item.url, item.fetched_at) is not None:
                     self._inc("reports_unchanged")
-            elif isinstance(item, PageGone):
-                if store.mark_missing(session, item.site_id, item.url, item.status, item.fetched_at):
-                    self._inc("reports_removed")
+            elif isinstance(item, PageGone) and store.mark_missing(
+                session, item.site_id, item.url, item.status, item.fetched_at
+            ):
+                self._inc("reports_removed")
         return item

@@ -24,12 +24,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fazhi: {exc}", file=sys.stderr)
         return 2
     settings = get_project_settings()
-    if not settings.get("BOT_NAME") == "fazhi":
+    if settings.get("BOT_NAME") != "fazhi":
         settings.setmodule("crawler.settings", priority="project")
     config.log_dir.mkdir(parents=True, exist_ok=True)
     settings.set("LOG_FILE", str(config.log_dir / "crawl.log"), priority="cmdline")
     settings.set("LOG_FILE_APPEND", True, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers = []
     for site in sites:
         crawler = process.create_crawler(ReportsSpider)

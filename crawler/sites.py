@@ -59,7 +59,7 @@ def load_registry(path: Path) -> list[Site]:
 
 def parse_registry(text: str, source: str = "<registry>") -> list[Site]:
     try:
-        doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        doc = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else "?"

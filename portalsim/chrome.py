@@ -22,9 +22,7 @@ def body_html(text: str, p_attrs: str = ' style="text-indent:2em"', nbsp: bool =
             tail = "&nbsp;" if nbsp and len(block) > 40 else ""
             parts.append(f"<p{p_attrs}>{inner}{tail}</p>")
             continue
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>" for row in block
-        )
+        rows = "".join("<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>" for row in block)
         parts.append(f'<table border="1" cellspacing="0" cellpadding="0"><tbody>{rows}</tbody></table>')
     return "\n".join(parts)
 
@@ -74,10 +72,7 @@ def font_bar() -> str:
 
 def related(articles: list[Article], current: Article) -> str:
     others = [a for a in articles if a.key != current.key and not a.private][:5]
-    items = "".join(
-        f'<li><a href="{esc(a.path)}" target="_blank">{esc(a.title)}</a></li>'
-        for a in others
-    )
+    items = "".join(f'<li><a href="{esc(a.path)}" target="_blank">{esc(a.title)}</a></li>' for a in others)
     return f'<div class="related"><h3>相关链接</h3><ul>{items}</ul></div>'
 
 
@@ -97,7 +92,7 @@ def footer(spec: SiteSpec, produced_by: bool = False) -> str:
 def challenge_page() -> str:
     """What anti-bot products answer with 412: a script that sets a cookie and reloads."""
     return (
-        "<html><head><meta charset=\"utf-8\"></head><body><script>"
+        '<html><head><meta charset="utf-8"></head><body><script>'
         "var _0x3a=['__jsl_clearance_s','=1700000000.123|0|','location'];"
         "document.cookie=_0x3a[0]+_0x3a[1]+btoa(navigator.userAgent).slice(0,16)+';max-age=3600;path=/';"
         "window[_0x3a[2]].href=window[_0x3a[2]].pathname+window[_0x3a[2]].search;"

@@ -13,20 +13,48 @@ from portalsim.noise import noise_articles, stable_id
 
 SPECS: dict[str, SiteSpec] = {
     "yuhang": SiteSpec(
-        "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "330110", "hanweb-jpage",
-        "utf-8", "UTF-8", "/col/col1229174959/index.html", "余杭区",
+        "yuhang",
+        "杭州市余杭区人民政府",
+        "浙江省杭州市余杭区",
+        "330110",
+        "hanweb-jpage",
+        "utf-8",
+        "UTF-8",
+        "/col/col1229174959/index.html",
+        "余杭区",
     ),
     "dinghai": SiteSpec(
-        "dinghai", "舟山市定海区人民政府", "浙江省舟山市定海区", "330902", "trs",
-        "gbk", "gb2312", "/col/col1229007109/index.html", "定海区",
+        "dinghai",
+        "舟山市定海区人民政府",
+        "浙江省舟山市定海区",
+        "330902",
+        "trs",
+        "gbk",
+        "gb2312",
+        "/col/col1229007109/index.html",
+        "定海区",
     ),
     "putuo": SiteSpec(
-        "putuo", "舟山市普陀区人民政府", "浙江省舟山市普陀区", "330903", "hanweb-jpaas",
-        "utf-8", "UTF-8", "/col/col1229698471/index.html", "普陀区",
+        "putuo",
+        "舟山市普陀区人民政府",
+        "浙江省舟山市普陀区",
+        "330903",
+        "hanweb-jpaas",
+        "utf-8",
+        "UTF-8",
+        "/col/col1229698471/index.html",
+        "普陀区",
     ),
     "shangcheng": SiteSpec(
-        "shangcheng", "杭州市上城区人民政府", "浙江省杭州市上城区", "330102", "static",
-        "gbk", "gbk", "/list.jsp?page=1", "上城区",
+        "shangcheng",
+        "杭州市上城区人民政府",
+        "浙江省杭州市上城区",
+        "330102",
+        "static",
+        "gbk",
+        "gbk",
+        "/list.jsp?page=1",
+        "上城区",
     ),
 }
 SITE_ORDER: tuple[str, ...] = ("yuhang", "dinghai", "putuo", "shangcheng")
@@ -74,22 +102,37 @@ def _yuhang() -> list[Article]:
     title = "杭州市余杭区人民政府关于余杭区2023年法治政府建设年度报告"
     when = dt.datetime(2024, 3, 14, 10, 20)
     report = Article(
-        "report-2023", title, when, "区司法局", seed_text("yuhang_2023.txt"),
+        "report-2023",
+        title,
+        when,
+        "区司法局",
+        seed_text("yuhang_2023.txt"),
         _yuhang_path("report-2023", when),
-        kind="annual_report", year=2023,
+        kind="annual_report",
+        year=2023,
         attachment=Attachment("6f3e2a9c41d84b7e9a5c0d1e2f3a4b5c.docx", title + ".docx"),
     )
     when = dt.datetime(2022, 2, 25, 16, 5)
     bureau = Article(
-        "bureau-2021", "杭州市余杭区综合行政执法局2021年度法治政府建设工作报告", when, "区综合行政执法局",
-        seed_text("yuhang_bureau_2021.txt"), _yuhang_path("bureau-2021", when),
-        kind="department_report", year=2021,
+        "bureau-2021",
+        "杭州市余杭区综合行政执法局2021年度法治政府建设工作报告",
+        when,
+        "区综合行政执法局",
+        seed_text("yuhang_bureau_2021.txt"),
+        _yuhang_path("bureau-2021", when),
+        kind="department_report",
+        year=2021,
     )
     # Listed, but under /private/: only a crawler that ignores robots.txt ever fetches it.
     when = dt.datetime(2024, 3, 1, 9, 0)
     private = Article(
-        "private-draft", "余杭区2023年法治政府建设年度报告(征求意见稿)", when, "区司法局",
-        "本稿为内部征求意见稿，请勿转载。", "/private" + _yuhang_path("private-draft", when), private=True,
+        "private-draft",
+        "余杭区2023年法治政府建设年度报告(征求意见稿)",
+        when,
+        "区司法局",
+        "本稿为内部征求意见稿，请勿转载。",
+        "/private" + _yuhang_path("private-draft", when),
+        private=True,
     )
     return _with_noise("余杭区", [report, bureau, private], 40, _yuhang_path)
 
@@ -97,17 +140,28 @@ def _yuhang() -> list[Article]:
 def _dinghai() -> list[Article]:
     when = dt.datetime(2024, 3, 20, 15, 30)
     report = Article(
-        "report-2023", "舟山市定海区人民政府关于定海区2023年法治政府建设工作的报告", when,
+        "report-2023",
+        "舟山市定海区人民政府关于定海区2023年法治政府建设工作的报告",
+        when,
         "舟山市定海区人民政府",
-        seed_text("dinghai_2023.txt"), _trs_path("report-2023", when),
-        kind="annual_report", year=2023, list_href=_trs_href("report-2023", when),
+        seed_text("dinghai_2023.txt"),
+        _trs_path("report-2023", when),
+        kind="annual_report",
+        year=2023,
+        list_href=_trs_href("report-2023", when),
     )
     when = dt.datetime(2022, 1, 19, 10, 0)
     renda = Article(
-        "renda-2021", "对我区法治政府建设情况的调查与建议", when, "区人大常委会",
-        seed_text("dinghai_renda_2021.txt"), _trs_path("renda-2021", when),
+        "renda-2021",
+        "对我区法治政府建设情况的调查与建议",
+        when,
+        "区人大常委会",
+        seed_text("dinghai_renda_2021.txt"),
+        _trs_path("renda-2021", when),
         # It covers "近年来" (2019-2020), not one year: a perfect classifier gives no year.
-        kind="related", year=None, list_href=_trs_href("renda-2021", when),
+        kind="related",
+        year=None,
+        list_href=_trs_href("renda-2021", when),
     )
     noise = noise_articles("定海区", 34, _trs_path)
     noise = [_relisted(a, _trs_href(a.key, a.published)) for a in noise]
@@ -122,8 +176,15 @@ def _putuo() -> list[Article]:
     title = "舟山市普陀区人民政府关于2023年法治政府建设工作情况的报告"
     when = dt.datetime(2024, 3, 25, 17, 0)
     report = Article(
-        "report-2023", title, when, "舟山市普陀区人民政府", seed_text("putuo_2023.txt"),
-        _putuo_path("report-2023", when), kind="annual_report", year=2023, attachment_only=True,
+        "report-2023",
+        title,
+        when,
+        "舟山市普陀区人民政府",
+        seed_text("putuo_2023.txt"),
+        _putuo_path("report-2023", when),
+        kind="annual_report",
+        year=2023,
+        attachment_only=True,
         attachment=Attachment("/jpaas-web-server/upload/2024/03/25/8c1f4e2ab7d3.docx", title + ".docx"),
     )
     return _with_noise("普陀区", [report], 25, _putuo_path)
@@ -132,15 +193,23 @@ def _putuo() -> list[Article]:
 def _shangcheng() -> list[Article]:
     when = dt.datetime(2022, 3, 28, 14, 40)
     report = Article(
-        "report-2021", "关于上城区法治政府建设工作情况的报告", when, "杭州市上城区人民政府",
-        seed_text("shangcheng_2021.txt"), _static_path("report-2021", when),
-        kind="annual_report", year=2021,
+        "report-2021",
+        "关于上城区法治政府建设工作情况的报告",
+        when,
+        "杭州市上城区人民政府",
+        seed_text("shangcheng_2021.txt"),
+        _static_path("report-2021", when),
+        kind="annual_report",
+        year=2021,
     )
     return _with_noise("上城区", [report], 25, _static_path)
 
 
 _BUILDERS: dict[str, Callable[[], list[Article]]] = {
-    "yuhang": _yuhang, "dinghai": _dinghai, "putuo": _putuo, "shangcheng": _shangcheng,
+    "yuhang": _yuhang,
+    "dinghai": _dinghai,
+    "putuo": _putuo,
+    "shangcheng": _shangcheng,
 }
 
 

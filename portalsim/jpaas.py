@@ -81,8 +81,10 @@ def _list_api(req: Request, state: SiteState) -> Response:
 def _meta_table(article: Article) -> str:
     index_no = f"001008003002001/{article.published:%Y}-{stable_id('putuo' + article.key, 5)}"
     cells = (
-        ("索引号", index_no), ("发布机构", article.publisher),
-        ("生成日期", article.published.strftime("%Y-%m-%d")), ("公开方式", "主动公开"),
+        ("索引号", index_no),
+        ("发布机构", article.publisher),
+        ("生成日期", article.published.strftime("%Y-%m-%d")),
+        ("公开方式", "主动公开"),
     )
     rows = "".join(f"<tr><th>{k}</th><td>{esc(v)}</td></tr>" for k, v in cells)
     return f'<table class="xxgk-meta"><tbody>{rows}</tbody></table>'

@@ -16,7 +16,10 @@ from portalsim.state import SiteState
 from portalsim.wire import Request, Response, canonical_header, html_response
 
 PLATFORMS: dict[str, ModuleType] = {
-    "hanweb-jpage": hanweb_jpage, "hanweb-jpaas": jpaas, "trs": trs, "static": static,
+    "hanweb-jpage": hanweb_jpage,
+    "hanweb-jpaas": jpaas,
+    "trs": trs,
+    "static": static,
 }
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
 
@@ -87,8 +90,12 @@ def _handler_for(state: SiteState) -> type[BaseHTTPRequestHandler]:
                 raw = self.rfile.read(length).decode("utf-8", errors="replace")
                 form = dict(parse_qsl(raw, keep_blank_values=True))
             req = Request(
-                method, unquote(parts.path), self.path,
-                dict(parse_qsl(parts.query, keep_blank_values=True)), form, headers,
+                method,
+                unquote(parts.path),
+                self.path,
+                dict(parse_qsl(parts.query, keep_blank_values=True)),
+                form,
+                headers,
             )
             response = dispatch(req, state)
             now = dt.datetime.now(dt.UTC)

@@ -53,8 +53,13 @@ class PortalSim:
         server = self._server(site_id)
         spec = server.state.spec
         return SimSite(
-            spec.id, spec.name, spec.region, spec.division_code, spec.platform,
-            server.base_url, server.base_url + spec.start_path,
+            spec.id,
+            spec.name,
+            spec.region,
+            spec.division_code,
+            spec.platform,
+            server.base_url,
+            server.base_url + spec.start_path,
         )
 
     def url(self, site_id: str, path: str) -> str:
@@ -64,8 +69,12 @@ class PortalSim:
         """The sites as a registry in the interface.md format, plus the per-site `delay` (seconds)."""
         entries = [
             {
-                "id": s.id, "name": s.name, "region": s.region, "division_code": s.division_code,
-                "platform": s.platform, "start_urls": [s.start_url],
+                "id": s.id,
+                "name": s.name,
+                "region": s.region,
+                "division_code": s.division_code,
+                "platform": s.platform,
+                "start_urls": [s.start_url],
                 "delay": int(delay) if float(delay).is_integer() else delay,
             }
             for s in self.sites
@@ -89,8 +98,18 @@ class PortalSim:
                     attachments = (ExpectedAttachment(server.base_url + href, a.attachment.filename),)
                 out.append(
                     ExpectedReport(
-                        sid, a.key, server.base_url + a.path, a.title, a.kind, a.year, a.published_date,
-                        a.publisher, a.text, attachments, a.attachment_only, server.state.is_removed(a.key),
+                        sid,
+                        a.key,
+                        server.base_url + a.path,
+                        a.title,
+                        a.kind,
+                        a.year,
+                        a.published_date,
+                        a.publisher,
+                        a.text,
+                        attachments,
+                        a.attachment_only,
+                        server.state.is_removed(a.key),
                     )
                 )
         return out
@@ -109,9 +128,7 @@ class PortalSim:
         """Correct an article in place: same URL, new text (and attachment), new ETag and Last-Modified."""
         self._server(site_id).state.set_text(article_key, new_clean_text)
 
-    def remove_article(
-        self, site_id: str, article_key: str, status: int = 404, keep_listed: bool = False
-    ) -> None:
+    def remove_article(self, site_id: str, article_key: str, status: int = 404, keep_listed: bool = False) -> None:
         """Take an article down: its page (and attachment) answer `status` (404 or 410) from now on."""
         self._server(site_id).state.remove(article_key, status, keep_listed)
 

@@ -42,9 +42,12 @@ class Archive:
     def latest_text(self, url: str) -> str:
         with self.session() as s:
             report = s.scalars(select(Report).where(Report.url == url)).one()
-            return s.scalars(
-                select(Version.text).where(Version.report_id == report.id).order_by(Version.version.desc())
-            ).first() or ""
+            return (
+                s.scalars(
+                    select(Version.text).where(Version.report_id == report.id).order_by(Version.version.desc())
+                ).first()
+                or ""
+            )
 
 
 def make_archive(tmp: Path, sim: PortalSim, db_url: str | None = None, sites: list[str] | None = None) -> Archive:

@@ -397,8 +397,7 @@ def _walk(platform: str, start_url: str) -> list[Entry]:
         assert page.error is None, f"{request.url}: {page.error}"
         entries += page.entries
         queue += [
-            follow if follow.headers else replace(follow, headers=request.headers)
-            for follow in page.next_requests
+            follow if follow.headers else replace(follow, headers=request.headers) for follow in page.next_requests
         ]
         assert len(entries) < 1000, "the list never ends"
     return entries

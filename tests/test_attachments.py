@@ -36,9 +36,7 @@ def make_docx() -> bytes:
     document.add_paragraph("   ")
     document.add_paragraph("一、2023年主要工作")
     table = document.add_table(rows=2, cols=3)
-    for row, cells in zip(
-        table.rows, [("指标", "2022年", "2023年"), ("行政复议案件", "120", "98")], strict=True
-    ):
+    for row, cells in zip(table.rows, [("指标", "2022年", "2023年"), ("行政复议案件", "120", "98")], strict=True):
         for cell, value in zip(row.cells, cells, strict=True):
             cell.text = value
     document.add_paragraph("二、存在的不足")
@@ -248,9 +246,7 @@ def test_docx_keeps_insertions_content_controls_tabs_and_breaks_but_not_deletion
     paragraph = document.add_paragraph("依法")
     w = nsdecls("w")
     paragraph._p.append(parse_xml(f'<w:ins {w} w:id="1" w:author="a"><w:r><w:t>行政</w:t></w:r></w:ins>'))
-    paragraph._p.append(
-        parse_xml(f'<w:del {w} w:id="2" w:author="a"><w:r><w:delText>删去</w:delText></w:r></w:del>')
-    )
+    paragraph._p.append(parse_xml(f'<w:del {w} w:id="2" w:author="a"><w:r><w:delText>删去</w:delText></w:r></w:del>'))
     paragraph._p.append(parse_xml(f"<w:r {w}><w:tab/><w:t>第二栏</w:t><w:br/><w:t>下一行</w:t></w:r>"))
     body = document.element.body
     control = f"<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>控件里的段落</w:t></w:r></w:p></w:sdtContent></w:sdt>"
@@ -548,8 +544,7 @@ def test_reflow_drops_bare_page_numbers_and_spaces_latin_words() -> None:
         "12",
     ]
     assert reflow(lines) == [
-        "The district published its annual report on law-based government in March, covering 120 "
-        "administrative bodies."
+        "The district published its annual report on law-based government in March, covering 120 administrative bodies."
     ]
 
 

@@ -14,8 +14,20 @@ from archive.store import canonical_url
 from portalsim import PortalSim
 
 CHROME = [
-    "分享:", "分享到", "返回顶部", "打印本页", "关闭窗口", "发布日期:[", "字号:[", "Produced By", "大汉版通",
-    "当前位置", "主办单位", "网站标识码", "ICP备", "公安备案",
+    "分享:",
+    "分享到",
+    "返回顶部",
+    "打印本页",
+    "关闭窗口",
+    "发布日期:[",
+    "字号:[",
+    "Produced By",
+    "大汉版通",
+    "当前位置",
+    "主办单位",
+    "网站标识码",
+    "ICP备",
+    "公安备案",
 ]
 
 pytestmark = pytest.mark.slow

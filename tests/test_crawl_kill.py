@@ -28,7 +28,10 @@ def test_sigkill_mid_crawl_then_rerun(tmp_path: Path) -> None:
         archive.config.sites_path.write_text(slow, encoding="utf-8")
         env = {**os.environ, **archive.config.as_env(), "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler.run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [sys.executable, "-m", "crawler.run"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             deadline = time.monotonic() + 60

@@ -1,4 +1,4 @@
-"""Article-page extraction against the saved-page fixtures, plus the chrome and normalization rules it uses."""
+"""Article-page extraction against the saved-page fixtures, plus its chrome and normalization rules."""
 
 from __future__ import annotations
 
@@ -25,9 +25,15 @@ def test_fixture_corpus_is_complete() -> None:
     assert len(CASES) >= 30
     for case in CASES:
         _, expected = _load(case)
-        assert {"url", "title", "published_date", "publisher", "text", "must_contain", "must_not_contain"} <= set(
-            expected
-        )
+        assert {
+            "url",
+            "title",
+            "published_date",
+            "publisher",
+            "text",
+            "must_contain",
+            "must_not_contain",
+        } <= set(expected)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -98,7 +104,9 @@ def test_wrong_declaration_is_reported_in_warnings() -> None:
     assert any("declares utf-8" in w for w in got.warnings)
 
 
-@pytest.mark.parametrize("body", [b"", b"   ", b"\x00\x01\x02", "纯文本，没有标签".encode(), b"<html><body></body></html>"])
+@pytest.mark.parametrize(
+    "body", [b"", b"   ", b"\x00\x01\x02", "纯文本，没有标签".encode(), b"<html><body></body></html>"]
+)
 def test_odd_input_never_raises(body: bytes) -> None:
     got = extract_page(body, "https://example.gov.cn/a.html")
     assert got.text in ("", "纯文本，没有标签")
@@ -106,7 +114,10 @@ def test_odd_input_never_raises(body: bytes) -> None:
 
 
 def test_url_month_date_is_flagged() -> None:
-    page = "<html><head><title>某某报告</title></head><body><div id='zoom'><p>2023年，我区法治政府建设取得新成效。</p></div></body></html>"
+    page = (
+        "<html><head><title>某某报告</title></head><body><div id='zoom'>"
+        "<p>2023年，我区法治政府建设取得新成效。</p></div></body></html>"
+    )
     got = extract_page(page.encode(), "http://www.example.gov.cn/zwgk/202403/index_5.html")
     assert got.published_date == dt.date(2024, 3, 1)
     assert any("month" in w for w in got.warnings)
@@ -202,6 +213,9 @@ def test_normalize_ignores_width_and_layout_but_not_wording() -> None:
 
 
 def test_cjk_text_gains_no_spaces_from_source_line_breaks() -> None:
-    page = "<html><body><div id='zoom'><p>法治政府\n建设取得<span>新</span>\n<span>进展</span>，2023\n年完成。</p></div></body></html>"
+    page = (
+        "<html><body><div id='zoom'><p>法治政府\n建设取得<span>新</span>\n<span>进展</span>，"
+        "2023\n年完成。</p></div></body></html>"
+    )
     got = extract_page(page.encode(), "https://example.gov.cn/a.html")
     assert got.text == "法治政府建设取得新进展，2023年完成。"

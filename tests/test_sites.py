@@ -41,7 +41,11 @@ def test_defaults_are_filled_in() -> None:
     [
         (("platform: hanweb-jpage", "platform: hanweb"), 6, "sites[0].platform: 'hanweb' is not one of"),
         (("id: yuhang", "id: Yu_Hang"), 2, "must match [a-z0-9-]+"),
-        (("      - https://www.yuhang.gov.cn/col/col1229174959/index.html", "      - ftp://x"), 7, "not an http"),
+        (
+            ("      - https://www.yuhang.gov.cn/col/col1229174959/index.html", "      - ftp://x"),
+            7,
+            "not an http",
+        ),
         (('schedule: "0 7 * * *"', 'schedule: "every day"'), 9, "not a 5-field cron"),
         (("    region: 浙江省杭州市余杭区\n", ""), 2, "sites[0].region: is required"),
         (('division_code: "330110"', "division_code: 33"), 5, "GB/T 2260"),
@@ -87,4 +91,6 @@ def test_config_reads_environment_and_flags_win(tmp_path: Path) -> None:
     assert config.sites_path == BUNDLED_SITES and config.notify_urls == ("json://a", "json://b")
     override = config.with_overrides(db_url="sqlite:///other.db", notify_urls=("json://c",))
     assert override.db_url == "sqlite:///other.db" and override.notify_urls == ("json://c",)
-    assert Config.from_env({"FAZHI_HOME": str(tmp_path), "FAZHI_DB_URL": "postgresql://x/y"}).db_url == "postgresql://x/y"
+    assert (
+        Config.from_env({"FAZHI_HOME": str(tmp_path), "FAZHI_DB_URL": "postgresql://x/y"}).db_url == "postgresql://x/y"
+    )

@@ -1,4 +1,4 @@
-"""Pure extraction: page and file bytes in, report text and metadata out (no I/O, no clock, no environment)."""
+"""Pure extraction: page and file bytes in, report text and metadata out (no I/O, clock or environment)."""
 
 from __future__ import annotations
 

@@ -85,9 +85,7 @@ def _plain_text(data: bytes, filename: str) -> tuple[str, tuple[str, ...]]:
     text, codec, bad = decode_text(data)
     if extension in _DOCUMENT_EXTENSIONS:
         snippet = " ".join(text.split())[:80]
-        raise AttachmentError(
-            filename, f"the server sent plain text instead of the {extension} file: {snippet!r}"
-        )
+        raise AttachmentError(filename, f"the server sent plain text instead of the {extension} file: {snippet!r}")
     warnings = (f"{bad} undecodable byte sequences (decoded as {codec})",) if bad else ()
     return "\n".join(text_lines(text)), warnings
 

@@ -26,9 +26,7 @@ _SHORT_START = re.compile(
     r"\s*(?::|\t|$|\[)"
 )
 _SHORT_LIMIT = 160
-_RELATED_HEADER = re.compile(
-    r"^(?:相关链接|相关文章|相关新闻|相关阅读|相关信息|相关稿件|相关文件|推荐阅读)\s*:?$"
-)
+_RELATED_HEADER = re.compile(r"^(?:相关链接|相关文章|相关新闻|相关阅读|相关信息|相关稿件|相关文件|推荐阅读)\s*:?$")
 _DATE_ONLY_INFO = re.compile(r"^(?:日\s*期|时\s*间|更新日期)\s*:\s*[\d\-/.年月日:\s]+$")
 _INFO_WORDS = re.compile(r"(?:来\s*源|浏览|点击|作\s*者|字\s*号|发布者)\s*(?:次数|量)?\s*:")
 _ANY_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")

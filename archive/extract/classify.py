@@ -1,4 +1,4 @@
-"""Decide whether a document is a 法治政府建设 report, whose (government, department, other) and for which year."""
+"""Decide whether a document is a 法治政府建设 report, whose (government, department, other), which year."""
 
 from __future__ import annotations
 
@@ -23,10 +23,9 @@ _HARD_NEGATIVE = re.compile(
     r"工作要点|实施方案|任务分工|分工方案|通知|推进会|征求意见|意见稿|召开|会议|座谈|考核|培训|公示|通报|部署|动员"
     r"|解读|图解|报送|的函$"
 )
-# Not a report unless the title ends as one (…的报告, …工作总结).
+# Not a report unless the title also names one (…工作总结和2024年工作计划).
 _SOFT_NEGATIVE = re.compile(r"计划|规划|方案|要点|办法|细则|意见")
-_ENDS_AS_REPORT = re.compile(r"(?:报告|总结|年报)\s*(?:[（(][^）)]*[)）])?$")
-_GOV_ISSUER = re.compile(r"(?:人民政府|政府|办事处|[区县市镇乡]|街道)$")
+_GOV_ISSUER = re.compile(r"(?:人民政府|政府|办事处|管委会|[省区县市镇乡]|街道)$")
 _DEPT_ISSUER = re.compile(r"(?:局|委员会|委|办公室|办|分局|中心|队|所|院|厅|站|处|署)$")
 _ISSUER = re.compile(r"^(.*?)(?:关于|(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4}年|法治|依法)")
 _DEPT_VOICE = re.compile(r"我局|我委|我办|本局|我中心|我队|我分局|我所|我厅|我院")
@@ -77,7 +76,7 @@ def classify(title: str, text: str, publisher: str | None = None) -> Classificat
     if related:
         return Classification(RELATED, year, related)
     soft = _SOFT_NEGATIVE.search(name)
-    if soft and not _ENDS_AS_REPORT.search(name):
+    if soft and not _REPORTISH.search(name):
         return Classification(None, None, f"title says {soft.group(0)}: not a report")
     if not _REPORTISH.search(name) and not _reads_as_report(name, opening):
         return Classification(None, None, "title does not name a report")

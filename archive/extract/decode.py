@@ -1,4 +1,4 @@
-"""Turn page bytes into text: find the encoding (BOM, HTTP header, meta, sniffing) and survive wrong labels."""
+"""Turn page bytes into text: find the encoding (BOM, HTTP header, meta, sniffing), survive wrong labels."""
 
 from __future__ import annotations
 

@@ -115,9 +115,7 @@ def _info_lines(doc: lxml_html.HtmlElement, found: Body) -> list[str]:
     inside = [i for i, line in enumerate(everything) if _within(line, found.element)]
     first = inside[0] if inside else len(everything)
     before = [line.text for line in everything[:first]]
-    after = [
-        line.text for i, line in enumerate(everything[first:], first) if not _within(line, found.element)
-    ]
+    after = [line.text for i, line in enumerate(everything[first:], first) if not _within(line, found.element)]
     return before + [line.text for line in found.lines[:_INFO_WINDOW]] + after
 
 

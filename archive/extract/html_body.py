@@ -41,6 +41,8 @@ _WIDGET = re.compile(
     re.IGNORECASE,
 )
 _WIDGET_MAX_CHARS = 150
+# A short report ("详见附件") inside e.g. <div id="printContent"> must not be taken for a print button.
+_CONTENT_NAME = re.compile(r"content|conter|con\b|text|txt|zoom|article|body|main|detail|editor|zw", re.I)
 _CANDIDATE_TAGS = frozenset(
     [
         "div",
@@ -82,7 +84,7 @@ def prune(doc: lxml_html.HtmlElement) -> None:
             doomed.append(el)
         elif tag.lower() == "form" and _chars(el) < 300:
             doomed.append(el)  # search boxes; some old sites wrap the whole page in one big form
-        elif _WIDGET.search(f"{el.get('id', '')} {el.get('class', '')}") and _chars(el) <= _WIDGET_MAX_CHARS:
+        elif _is_widget(f"{el.get('id', '')} {el.get('class', '')}") and _chars(el) <= _WIDGET_MAX_CHARS:
             doomed.append(el)
     for el in doomed:
         _drop(el)
@@ -99,6 +101,10 @@ def find_body(doc: lxml_html.HtmlElement, source: str) -> Body:
     if element is None:
         return Body(None, (), "none")
     return Body(element, tuple(line for line in lines if _inside(line.anchor, element)), method)
+
+
+def _is_widget(names: str) -> bool:
+    return bool(_WIDGET.search(names)) and not _CONTENT_NAME.search(names)
 
 
 def _chars(el: lxml_html.HtmlElement) -> int:

@@ -1,4 +1,4 @@
-"""Find a page's attachment links (report files: .docx, .pdf, .wps, download gateways) with their file names."""
+"""Find a page's attachment links (.docx, .pdf, .wps files, download gateways) with their file names."""
 
 from __future__ import annotations
 
@@ -52,7 +52,9 @@ def is_attachment(url: str, text: str) -> bool:
     if path.endswith("/module/download/downfile.jsp"):
         return True
     params = {k.lower(): v for k, v in _params(parts.query)}
-    return "filename" in params or "showname" in params
+    named = params.get("showname") or params.get("filename") or ""
+    # A file-name parameter marks a download gateway, unless it names a picture or page.
+    return bool(named) and (bool(_EXT.search(_strip_name(named))) or "down" in path)
 
 
 def attachment_name(url: str, text: str) -> str:

@@ -1,4 +1,4 @@
-"""Read an article page's title, publication date and publisher from metas, the 信息公开 table, info lines and URL."""
+"""An article page's title, publication date and publisher: from metas, 信息公开 table, info line, URL."""
 
 from __future__ import annotations
 
@@ -30,9 +30,7 @@ _URL_DATES = (
 )
 _URL_MONTH = re.compile(r"/(20\d{2})(0[1-9]|1[0-2])/")
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\|| -{1,2} |--|——|－{1,2}| – | — )\s*")
-_SITE_NAME = re.compile(
-    r"(?:人民政府|政府网|门户网站|网站|政府门户|首页|常委会|\.gov\.cn|\.com)$", re.IGNORECASE
-)
+_SITE_NAME = re.compile(r"(?:人民政府|政府网|门户网站|网站|政府门户|首页|常委会|\.gov\.cn|\.com)$", re.IGNORECASE)
 _TRAILING_SITE = re.compile(r"[-－]\s*[^-－]{2,30}?(?:人民政府|政府网|门户网站|网站)$")
 _TITLE_TOKENS = frozenset({"title", "tit", "bt", "biaoti", "wzbt", "xxbt", "art_title", "article-title", "h-title"})
 _LABELLED = re.compile(r"^\S{1,6}\s*[:：]")
@@ -86,9 +84,7 @@ def meta_map(doc: lxml_html.HtmlElement) -> dict[str, str]:
 def label_values(doc: lxml_html.HtmlElement) -> dict[str, str]:
     """Values of a 信息公开 metadata table or list: 标题, 发布机构, 生成日期, 成文日期 and friends."""
     out: dict[str, str] = {}
-    pattern = re.compile(
-        r"^\s*(" + "|".join(r"\s*".join(label) for label in _ALL_LABELS) + r")\s*[:：]?\s*(.*)$", re.S
-    )
+    pattern = re.compile(r"^\s*(" + "|".join(r"\s*".join(label) for label in _ALL_LABELS) + r")\s*[:：]?\s*(.*)$", re.S)
     for el in doc.iter("td", "th", "span", "li", "div", "p", "dt", "b", "strong", "label", "em", "font", "i"):
         text = clean_line(el.text_content())
         if not text or len(text) > _LABEL_MAX or _has_block_child(el):
@@ -137,7 +133,7 @@ def find_title(
     body: lxml_html.HtmlElement | None,
     page_title: str,
 ) -> Found | None:
-    """Title by trust: ArticleTitle meta, 信息公开 标题/名称, heading nearest the body, <title> minus site name."""
+    """Title by trust: ArticleTitle meta, 信息公开 标题/名称, heading nearest the body, <title> minus site."""
     if metas.get("articletitle"):
         return Found(metas["articletitle"], "meta")
     for label in ("标题", "信息名称", "文件名称", "名称"):
@@ -192,10 +188,8 @@ def _is_title_class(names: str) -> bool:
     return False
 
 
-def find_date(
-    metas: dict[str, str], labels: dict[str, str], info_lines: Iterable[str], url: str
-) -> Found | None:
-    """Publication date by trust: metas, 信息公开 table, the info line, the URL; 成文日期 only as a last resort."""
+def find_date(metas: dict[str, str], labels: dict[str, str], info_lines: Iterable[str], url: str) -> Found | None:
+    """Publication date by trust: metas, 信息公开 table, info line, URL; 成文日期 only as a last resort."""
     for key in ("pubdate", "firstpublishedtime", "publishdate", "maketime", "article:published_time"):
         date = parse_date(metas.get(key, ""))
         if date:

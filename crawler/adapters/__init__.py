@@ -35,8 +35,7 @@ class Adapter(Protocol):
 
 
 ADAPTERS: dict[str, Adapter] = {
-    adapter.name: adapter
-    for adapter in (hanweb_jpaas.ADAPTER, hanweb_jpage.ADAPTER, trs.ADAPTER, static.ADAPTER)
+    adapter.name: adapter for adapter in (hanweb_jpaas.ADAPTER, hanweb_jpage.ADAPTER, trs.ADAPTER, static.ADAPTER)
 }
 # JPaaS pages still mention the classic platform's paths, and TRS markers are the weakest, hence the order.
 _DETECTION_ORDER = ("hanweb-jpaas", "hanweb-jpage", "trs")

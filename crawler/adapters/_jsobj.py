@@ -182,9 +182,7 @@ def find_object(text: str, anchor: re.Pattern[str]) -> dict[str, JsValue] | None
 def find_scalar(text: str, name: str) -> str | None:
     """The literal assigned to `name` as `var name = 'x'`, `name: "x"` or `name = 12`, if any."""
     quoted_name = re.escape(name)
-    pattern = re.compile(
-        rf"""(?<![\w$.])["']?{quoted_name}["']?\s*[:=]\s*(?:"([^"]*)"|'([^']*)'|(-?\d+(?:\.\d+)?))"""
-    )
+    pattern = re.compile(rf"""(?<![\w$.])["']?{quoted_name}["']?\s*[:=]\s*(?:"([^"]*)"|'([^']*)'|(-?\d+(?:\.\d+)?))""")
     match = pattern.search(text)
     if not match:
         return None

@@ -48,13 +48,10 @@ class HanwebJPaaSAdapter:
         if text.lstrip().startswith(("{", "[")):
             return _parse_reply(url, text)
         if urlsplit(url).path.endswith("/front/page/build/unit"):
-            raise ListParseError(
-                f"expected a JSON reply from the JPaaS list API at {url}, got: {snippet(text)}"
-            )
+            raise ListParseError(f"expected a JSON reply from the JPaaS list API at {url}, got: {snippet(text)}")
         if not looks_like_html(text):
             raise ListParseError(
-                f"expected a JPaaS column page (HTML) or list API reply (JSON) from {url}, "
-                f"got: {snippet(text)}"
+                f"expected a JPaaS column page (HTML) or list API reply (JSON) from {url}, got: {snippet(text)}"
             )
         return _parse_column(url, text)
 
@@ -71,8 +68,7 @@ def _parse_column(url: str, text: str) -> ListPage:
     missing = [key for key in _REQUIRED if key not in named]
     if missing:
         raise ListParseError(
-            f"expected JPaaS list parameters (queryData or {', '.join(missing)}) at {url}, "
-            f"got: {snippet(text)}"
+            f"expected JPaaS list parameters (queryData or {', '.join(missing)}) at {url}, got: {snippet(text)}"
         )
     params += [(key, value) for key, value in query_data.items() if key not in named and key != "paramJson"]
     size = query_data.get("pageSize") or find_scalar(text, "pageSize")
@@ -99,9 +95,7 @@ def _parse_reply(url: str, text: str) -> ListPage:
     data = reply.get("data")
     markup = data.get("html") if isinstance(data, dict) else None
     if not isinstance(markup, str):
-        raise ListParseError(
-            f"expected data.html in the JPaaS list API reply from {url}, got: {snippet(text)}"
-        )
+        raise ListParseError(f"expected data.html in the JPaaS list API reply from {url}, got: {snippet(text)}")
     items = list(parse_fragment(markup).iter("li"))
     entries = entries_from_items(items, url)
     if not items:

@@ -61,8 +61,7 @@ class HanwebJPageAdapter:
             )
         if not looks_like_html(text):
             raise ListParseError(
-                f"expected a Hanweb column page (HTML) or dataproxy reply (XML) from {url}, "
-                f"got: {snippet(text)}"
+                f"expected a Hanweb column page (HTML) or dataproxy reply (XML) from {url}, got: {snippet(text)}"
             )
         return _parse_column(url, text)
 
@@ -70,9 +69,7 @@ class HanwebJPageAdapter:
 def _parse_reply(url: str, text: str) -> ListPage:
     store = _DATASTORE_RE.search(text)
     if store is None:
-        raise ListParseError(
-            f"expected a <datastore> in the dataproxy reply from {url}, got: {snippet(text)}"
-        )
+        raise ListParseError(f"expected a <datastore> in the dataproxy reply from {url}, got: {snippet(text)}")
     entries = _record_entries(store.group(1), url)
     total = _int(_element_text(store.group(1), "totalrecord"))
     notes: list[str] = []
@@ -82,8 +79,7 @@ def _parse_reply(url: str, text: str) -> ListPage:
         expected = max(0, min(end, total) - start + 1)
         if expected != len(entries):
             notes.append(
-                f"records {start}-{end} of {total} should hold {expected} entries, "
-                f"the reply held {len(entries)}"
+                f"records {start}-{end} of {total} should hold {expected} entries, the reply held {len(entries)}"
             )
     return ListPage(entries=tuple(entries), total_records=total, notes=tuple(notes))
 
@@ -109,9 +105,7 @@ def _parse_column(url: str, text: str) -> ListPage:
     # Counting distinct entries, not records, errs towards asking for a record twice (harmless)
     # rather than skipping one when the page repeats a pinned item or holds an unreadable record.
     requests = _plan_requests(url, plan, len(entries), notes)
-    return ListPage(
-        entries=tuple(entries), next_requests=tuple(requests), total_records=plan.total, notes=tuple(notes)
-    )
+    return ListPage(entries=tuple(entries), next_requests=tuple(requests), total_records=plan.total, notes=tuple(notes))
 
 
 def _record_entries(store: str, base: str) -> list[Entry]:
@@ -192,10 +186,7 @@ def _ranges(shown: int, total: int, per_page: int, numbered: bool) -> list[tuple
     # record range name the same records, whichever of the two the proxy reads.
     first_page = shown // per_page + 1
     last_page = -(-total // per_page)
-    return [
-        (page, (page - 1) * per_page + 1, min(page * per_page, total))
-        for page in range(first_page, last_page + 1)
-    ]
+    return [(page, (page - 1) * per_page + 1, min(page * per_page, total)) for page in range(first_page, last_page + 1)]
 
 
 def _nextgroup_link(store: str) -> str | None:

@@ -4,13 +4,12 @@ their attachments, and yields raw pages for the archive. `scrapy crawl reports -
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import scrapy
-from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -55,13 +54,13 @@ class ReportsSpider(scrapy.Spider):
         spider.site = link.site(spider.site_id)
         spider.allowed_domains = list(spider.site.allowed_domains)
         spider.platform = None if spider.site.platform == "auto" else spider.site.platform
-        # Connected after AutoThrottle's handler, so the registry's per-site delay wins over its start delay.
-        crawler.signals.connect(spider._apply_site_delay, signal=signals.spider_opened)
+        # Settings are still open here (Scrapy freezes them after the spider is made): the registry's per-site
+        # delay is the floor AutoThrottle keeps to, and where it starts when lower than the default start.
+        delay = spider.site.delay
+        crawler.settings.set("DOWNLOAD_DELAY", delay, priority="spider")
+        start = crawler.settings.getfloat("AUTOTHROTTLE_START_DELAY")
+        crawler.settings.set("AUTOTHROTTLE_START_DELAY", min(start, max(delay, 0.05)), priority="spider")
         return spider
-
-    def _apply_site_delay(self, spider: scrapy.Spider) -> None:
-        if spider is self and self.site is not None:
-            self.download_delay = self.site.delay
 
     # -- bookkeeping --------------------------------------------------------------------------------
     def count(self, key: str, n: int = 1) -> None:
@@ -81,7 +80,11 @@ class ReportsSpider(scrapy.Spider):
         assert self.site is not None
         for url in self.site.start_urls:
             yield scrapy.Request(
-                url, callback=self.parse_list, errback=self.list_failed, meta={"column": url}, dont_filter=True
+                url,
+                callback=self.parse_list,
+                errback=self.list_failed,
+                meta={"column": url},
+                dont_filter=True,
             )
         # Re-check every known report, cheaply: a 304 costs nothing, a 200 may be a correction, 404 a removal.
         link = archive_link(self.crawler)
@@ -138,9 +141,7 @@ class ReportsSpider(scrapy.Spider):
                 errback=self.list_failed,
                 meta=meta,
             )
-        return scrapy.Request(
-            nxt.url, headers=headers, callback=self.parse_list, errback=self.list_failed, meta=meta
-        )
+        return scrapy.Request(nxt.url, headers=headers, callback=self.parse_list, errback=self.list_failed, meta=meta)
 
     def list_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -213,9 +214,7 @@ class ReportsSpider(scrapy.Spider):
             files=files,
         )
 
-    def _next_file(
-        self, page: RawPage, pending: list[tuple[str, str]], done: list[RawFile]
-    ) -> Iterator[Any]:
+    def _next_file(self, page: RawPage, pending: list[tuple[str, str]], done: list[RawFile]) -> Iterator[Any]:
         """Fetch the page's attachments one after another, then hand page and files on together."""
         if not pending:
             yield _with_files(page, tuple(done))

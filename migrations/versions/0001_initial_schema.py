@@ -118,12 +118,8 @@ def upgrade() -> None:
         sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("content_type", sa.String(length=200), nullable=True),
         sa.Column("capture_sha256", sa.String(length=64), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["capture_sha256"], ["capture.sha256"], name=op.f("fk_fetch_capture_sha256_capture")
-        ),
-        sa.ForeignKeyConstraint(
-            ["crawl_run_id"], ["crawl_run.id"], name=op.f("fk_fetch_crawl_run_id_crawl_run")
-        ),
+        sa.ForeignKeyConstraint(["capture_sha256"], ["capture.sha256"], name=op.f("fk_fetch_capture_sha256_capture")),
+        sa.ForeignKeyConstraint(["crawl_run_id"], ["crawl_run.id"], name=op.f("fk_fetch_crawl_run_id_crawl_run")),
         sa.ForeignKeyConstraint(["site_id"], ["site.id"], name=op.f("fk_fetch_site_id_site")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fetch")),
     )
@@ -149,9 +145,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["capture_sha256"], ["capture.sha256"], name=op.f("fk_report_version_capture_sha256_capture")
         ),
-        sa.ForeignKeyConstraint(
-            ["report_id"], ["report.id"], name=op.f("fk_report_version_report_id_report")
-        ),
+        sa.ForeignKeyConstraint(["report_id"], ["report.id"], name=op.f("fk_report_version_report_id_report")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_version")),
         sa.UniqueConstraint("report_id", "version", name="uq_report_version_report_id_version"),
     )
