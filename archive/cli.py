@@ -19,6 +19,7 @@ from archive.db import make_engine, make_sessionmaker
 from archive.diff import diff_texts
 from archive.extract import extract_page
 from archive.migrate import upgrade
+from archive.reextract import reextract as run_reextract
 from archive.render import console, crawl_table, err_console, history_table, print_json, reports_table
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -225,6 +226,29 @@ def search(query_text: str, site: str | None, year: int | None, as_json: bool, c
     console.print(reports_table(rows, title=f"Reports matching {query_text!r}"))
     for r in rows:
         console.print(f"[bold]{r['id']}[/] {r['snippet']}", highlight=False)
+
+
+@cli.command()
+@click.option("--site", help="Only this site id.")
+@json_option
+@config_options
+def reextract(site: str | None, as_json: bool, config: Config) -> None:
+    """Re-derive report texts from the stored raw captures with the current extractor (no crawling).
+
+    A new version is made only where the text changed; each version records the extractor version that made it.
+    """
+    engine = make_engine(config.db_url)
+    upgrade(engine)
+    summary = run_reextract(make_sessionmaker(engine), site)
+    engine.dispose()
+    if as_json:
+        print_json({"checked": summary.checked, "changed": summary.changed, "failed": list(summary.failed)})
+    else:
+        console.print(f"{summary.checked} reports checked, {summary.changed} got a new version")
+        for failure in summary.failed:
+            err_console.print(f"[red]✗[/] {failure}", highlight=False)
+    if summary.failed:
+        sys.exit(1)
 
 
 @cli.group()

@@ -9,8 +9,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from archive.extract import EXTRACTOR_VERSION, Extracted, classify, extract_page, text_sha256
-from archive.extract.attachments import AttachmentError, extract_file
+from archive.extract import (
+    EXTRACTOR_VERSION,
+    AttachmentError,
+    Extracted,
+    classify,
+    extract_file,
+    extract_page,
+    text_sha256,
+)
 from archive.raw import RawFile, RawPage
 
 # Below this many CJK characters a page is a pointer ("详见附件"), not the report itself.

@@ -117,6 +117,7 @@ def history(session: Session, report_id: int) -> list[dict[str, Any]]:
             "content_sha256": v.content_sha256,
             "chars": v.chars,
             "change": v.change,
+            "extractor_version": v.extractor_version,
         }
         for v in versions
     ]

@@ -5,9 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from archive.extract import Extracted
 from archive.raw import RawFile, RawPage
 
-__all__ = ["PageGone", "PageNotModified", "RawFile", "RawPage"]
+__all__ = ["FetchedPage", "PageGone", "PageNotModified", "RawFile", "RawPage"]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedPage:
+    """A report page with its files, and what the spider already extracted from it (so it is parsed once)."""
+
+    page: RawPage
+    extracted: Extracted
 
 
 @dataclass(frozen=True, slots=True)

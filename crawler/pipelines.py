@@ -8,7 +8,8 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 
 from archive import store
-from crawler.items import PageGone, PageNotModified, RawPage
+from archive.derive import derive
+from crawler.items import FetchedPage, PageGone, PageNotModified, RawPage
 from crawler.link import ArchiveLink, archive_link
 
 
@@ -28,8 +29,9 @@ class ArchivePipeline:
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         run_id = self.link.crawl_run_id
         with self.link.sessions.begin() as session:
-            if isinstance(item, RawPage):
-                result = store.ingest(session, item, crawl_run_id=run_id)
+            if isinstance(item, FetchedPage | RawPage):
+                page, extracted = (item.page, item.extracted) if isinstance(item, FetchedPage) else (item, None)
+                result = store.ingest(session, page, crawl_run_id=run_id, derived=derive(page, extracted))
                 self._inc(f"reports_{result.outcome.value}")
                 if result.outcome is store.Outcome.SKIPPED:
                     self._inc("skipped_not_report")

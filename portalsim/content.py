@@ -213,7 +213,31 @@ _BUILDERS: dict[str, Callable[[], list[Article]]] = {
 }
 
 
-def build_articles(site_id: str) -> list[Article]:
-    """Every article of a site, newest first (the order its list shows them)."""
+_PATHS: dict[str, Callable[[str, dt.datetime], str]] = {
+    "yuhang": _yuhang_path,
+    "dinghai": _trs_path,
+    "putuo": _putuo_path,
+    "shangcheng": _static_path,
+}
+
+
+def build_articles(site_id: str, scale: int = 1) -> list[Article]:
+    """Every article of a site, newest first (the order its list shows them).
+
+    `scale` > 1 adds scale-1 further copies of each report (for load and benchmarks): each its own page, a day
+    older per copy, with a numbered title and one closing line of its own so every copy is a distinct text.
+    """
     articles = _BUILDERS[site_id]()
+    reports = [a for a in articles if a.kind is not None]
+    for n in range(1, scale):
+        for a in reports:
+            key = f"{a.key}-copy{n}"
+            when = a.published - dt.timedelta(days=n)
+            path = _PATHS[site_id](key, when)
+            href = _trs_href(key, when) if site_id == "dinghai" else None
+            copy = replace(
+                a, key=key, title=f"{a.title}（{n}）", published=when, path=path, list_href=href,
+                text=f"{a.text}\n（第{n}份）", attachment=None, attachment_only=False,
+            )  # fmt: skip
+            articles.append(copy)
     return sorted(articles, key=lambda a: a.published, reverse=True)

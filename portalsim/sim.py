@@ -16,7 +16,7 @@ from portalsim.state import SiteState
 class PortalSim:
     """Every simulated site on its own 127.0.0.1 port. All methods are safe to call from any thread."""
 
-    def __init__(self, sites: Iterable[str] | None = None, port_base: int | None = None) -> None:
+    def __init__(self, sites: Iterable[str] | None = None, port_base: int | None = None, scale: int = 1) -> None:
         ids = list(sites) if sites is not None else list(SITE_ORDER)
         unknown = [s for s in ids if s not in SPECS]
         if unknown:
@@ -24,7 +24,7 @@ class PortalSim:
         self._servers: dict[str, SiteServer] = {}
         for n, site_id in enumerate(ids):
             port = port_base + n if port_base is not None else 0
-            self._servers[site_id] = SiteServer(SiteState(site_id), port)
+            self._servers[site_id] = SiteServer(SiteState(site_id, scale), port)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> PortalSim:

@@ -22,8 +22,9 @@ class _Failure:
 class SiteState:
     """Thread-safe holder of what a site serves right now; the HTTP handler threads read it."""
 
-    def __init__(self, site_id: str) -> None:
+    def __init__(self, site_id: str, scale: int = 1) -> None:
         self.spec: SiteSpec = SPECS[site_id]
+        self.scale = scale
         self._lock = threading.RLock()
         self._docx_cache: dict[tuple[str, str], bytes] = {}
         self.reset()
@@ -31,7 +32,7 @@ class SiteState:
     def reset(self) -> None:
         """Back to the published state: original texts, no removals, failures, blocks or log."""
         with self._lock:
-            self._articles: dict[str, Article] = {a.key: a for a in build_articles(self.spec.id)}
+            self._articles: dict[str, Article] = {a.key: a for a in build_articles(self.spec.id, self.scale)}
             self._modified: dict[str, dt.datetime] = {
                 k: a.published.replace(tzinfo=_CST).astimezone(dt.UTC) for k, a in self._articles.items()
             }

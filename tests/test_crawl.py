@@ -164,3 +164,17 @@ def test_malformed_registry_is_refused_and_nothing_crawled(sim: PortalSim, archi
     result = archive.crawl()
     assert result.returncode == 2 and not result.sites
     assert sum(len(sim.requests(s.id)) for s in sim.sites) == 0
+
+
+@pytest.mark.postgres
+def test_crawl_twice_on_postgresql(sim: PortalSim, tmp_path: Path, pg_database: str) -> None:
+    sim.reset()
+    archive = make_archive(tmp_path, sim, db_url=pg_database)
+    assert archive.crawl().returncode == 0
+    expected = {canonical_url(r.url): r for r in sim.expected_reports()}
+    assert set(archive.reports()) == set(expected)
+    for url, exp in expected.items():
+        assert archive.latest_text(url) == exp.text
+    counts = archive.counts()
+    assert archive.crawl().returncode == 0
+    assert archive.counts() == counts

@@ -448,3 +448,11 @@ def test_module_runs_in_foreground_and_prints_registry() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_scale_adds_distinct_report_copies() -> None:
+    with PortalSim(sites=["shangcheng"], scale=3) as sim:
+        reports = sim.expected_reports("shangcheng")
+        assert len(reports) == 3
+        assert len({r.url for r in reports}) == 3 and len({r.text for r in reports}) == 3
+        assert all(r.kind == "annual_report" and r.year == 2021 for r in reports)

@@ -20,7 +20,7 @@ from archive.extract import classify, extract_page, title_may_be_report
 from archive.store import canonical_url, known_report_urls
 from crawler.adapters import detect_platform, get_adapter
 from crawler.adapters.base import Entry, ListParseError, ListRequest
-from crawler.items import PageGone, PageNotModified, RawFile, RawPage
+from crawler.items import FetchedPage, PageGone, PageNotModified, RawFile, RawPage
 from crawler.link import archive_link
 from crawler.sites import Site
 
@@ -193,9 +193,9 @@ class ReportsSpider(scrapy.Spider):
             self.count("skipped_not_report")
             self.logger.info("not a report, skipped: %s (%s)", title, response.url)
             return
-        page = self._raw_page(response, entry, ())
+        fetched = FetchedPage(self._raw_page(response, entry, ()), extracted)
         files = [(a.url, a.filename) for a in extracted.attachments]
-        yield from self._next_file(page, files, [])
+        yield from self._next_file(fetched, files, [])
 
     def _raw_page(self, response: Response, entry: Entry | None, files: tuple[RawFile, ...]) -> RawPage:
         assert self.site is not None
@@ -214,19 +214,19 @@ class ReportsSpider(scrapy.Spider):
             files=files,
         )
 
-    def _next_file(self, page: RawPage, pending: list[tuple[str, str]], done: list[RawFile]) -> Iterator[Any]:
+    def _next_file(self, fetched: FetchedPage, pending: list[tuple[str, str]], done: list[RawFile]) -> Iterator[Any]:
         """Fetch the page's attachments one after another, then hand page and files on together."""
         if not pending:
-            yield _with_files(page, tuple(done))
+            yield replace(fetched, page=replace(fetched.page, files=tuple(done)))
             return
         url, filename = pending[0]
         yield scrapy.Request(
             url,
             callback=self.parse_file,
             errback=self.file_failed,
-            headers={"Referer": page.final_url or page.url},
+            headers={"Referer": fetched.page.final_url or fetched.page.url},
             meta={
-                "page": page,
+                "fetched": fetched,
                 "pending": pending[1:],
                 "done": done,
                 "filename": filename,
@@ -244,14 +244,14 @@ class ReportsSpider(scrapy.Spider):
             body=response.body,
             content_type=_header(response, "Content-Type"),
         )
-        yield from self._next_file(response.meta["page"], response.meta["pending"], [*response.meta["done"], raw])
+        yield from self._next_file(response.meta["fetched"], response.meta["pending"], [*response.meta["done"], raw])
 
     def file_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         reason = self._describe(failure)
         self.problem(f"attachment {request.url}: {reason}; the page is kept without it")
         raw = RawFile(url=request.url, filename=request.meta["filename"], error=reason)
-        yield from self._next_file(request.meta["page"], request.meta["pending"], [*request.meta["done"], raw])
+        yield from self._next_file(request.meta["fetched"], request.meta["pending"], [*request.meta["done"], raw])
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -272,10 +272,6 @@ class ReportsSpider(scrapy.Spider):
             return f"HTTP {status}"
         value = failure.value
         return f"{type(value).__name__}: {value}" if str(value) else type(value).__name__
-
-
-def _with_files(page: RawPage, files: tuple[RawFile, ...]) -> RawPage:
-    return replace(page, files=files)
 
 
 def _filename_from_url(url: str) -> str:
