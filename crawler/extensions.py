@@ -8,7 +8,8 @@ from typing import Any, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from archive import events, store
 from archive.models import CrawlRun, utcnow
@@ -74,10 +75,21 @@ class CrawlRecorder:
                 run.messages = messages
                 for key, value in summary.items():
                     setattr(run, key, value)
-            if site_errors:
+            if site_errors and not _failed_before(session, site_id, self.link.crawl_run_id):
+                # One alert when a site starts failing, not one per crawl while it stays down.
                 events.site_error(session, site_id, "; ".join(messages[:3]))
         _progress({"event": "done", "site": site_id, "status": status, **summary, "messages": messages})
         self.link.engine.dispose()
+
+
+def _failed_before(session: Session, site_id: str, run_id: int | None) -> bool:
+    previous = session.scalars(
+        select(CrawlRun.status)
+        .where(CrawlRun.site_id == site_id, CrawlRun.id != run_id, CrawlRun.status.in_(("ok", "partial", "failed")))
+        .order_by(CrawlRun.id.desc())
+        .limit(1)
+    ).first()
+    return previous == "failed"
 
 
 def _progress(payload: dict[str, Any]) -> None:

@@ -31,6 +31,9 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 
+# Further list pages followed per column at most (a column of reports rarely needs ten).
+FAZHI_MAX_LIST_PAGES = 200
+
 COOKIES_ENABLED = True
 REDIRECT_ENABLED = True
 HTTPCACHE_ENABLED = False

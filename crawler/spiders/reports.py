@@ -46,6 +46,8 @@ class ReportsSpider(scrapy.Spider):
         self.site_id = site
         self.site: Site | None = None
         self.platform: str | None = None
+        self.list_requests: dict[str, int] = {}  # further list pages requested, per column
+        self.max_list_pages = 200
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -54,6 +56,7 @@ class ReportsSpider(scrapy.Spider):
         spider.site = link.site(spider.site_id)
         spider.allowed_domains = list(spider.site.allowed_domains)
         spider.platform = None if spider.site.platform == "auto" else spider.site.platform
+        spider.max_list_pages = crawler.settings.getint("FAZHI_MAX_LIST_PAGES", 200)
         # Settings are still open here (Scrapy freezes them after the spider is made): the registry's per-site
         # delay is the floor AutoThrottle keeps to, and where it starts when lower than the default start.
         delay = spider.site.delay
@@ -122,10 +125,16 @@ class ReportsSpider(scrapy.Spider):
             )
         for entry in page.entries:
             if title_may_be_report(entry.title):
-                yield self._article_request(entry.url, entry, referer=response.url)
+                yield self._article_request(entry.url, entry, referer=column)
             else:
                 self.count("skipped_by_title")
         for nxt in page.next_requests:
+            planned = self.list_requests.get(column, 0)
+            if planned >= self.max_list_pages:
+                # A list that never ends (a gateway that ignores pageNo) must not keep us here forever.
+                self.problem(f"list {column}: stopped after {planned} list pages (FAZHI_MAX_LIST_PAGES)")
+                break
+            self.list_requests[column] = planned + 1
             yield self._list_request(nxt, column)
 
     def _list_request(self, nxt: ListRequest, column: str) -> scrapy.Request:
