@@ -429,10 +429,10 @@ def _held_out_lines(peers: list[Peer], scores: dict[str, Score], cases: list[Cas
     ]
 
 
-def replace_section(existing: str, new_section: str) -> str:
+def replace_section(existing: str, new_section: str, heading: str = HEADING) -> str:
     """`existing` with its scoreboard section replaced (or appended); every other section kept as it was."""
     lines = existing.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == HEADING), None)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == heading), None)
     if start is None:
         head = existing.rstrip("\n") + "\n\n" if existing.strip() else "# Benchmark results\n\n"
         return head + new_section
