@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.derive import derive
-from archive.models import Attachment, Fetch, Report, Version
+from archive.models import Fetch, Report, Version
 from archive.raw import RawFile, RawPage
-from archive.store import latest_version, read_capture
+from archive.store import build_version, latest_version, read_capture
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,33 +54,11 @@ def reextract_report(session: Session, report: Report) -> bool:
     d = derive(_raw_from_version(session, report, current))
     if d.content_sha256 == current.content_sha256:
         return False
-    version = Version(
-        report_id=report.id,
-        version=current.version + 1,
-        fetched_at=current.fetched_at,  # the bytes are those fetched then
-        capture_sha256=current.capture_sha256,
-        content_sha256=d.content_sha256,
-        title=d.title,
-        text=d.text,
-        chars=len(d.text),
-        change="changed",
-        extractor_version=d.extractor_version,
-        encoding=d.encoding,
-        replacement_chars=d.replacement_chars,
-    )
     old_files = {a.url: a.sha256 for a in current.attachments}
-    version.attachments = [
-        Attachment(
-            position=i,
-            url=a.url,
-            filename=a.filename,
-            media_type=a.media_type,
-            sha256=old_files.get(a.url),
-            text=a.text,
-            error=a.error,
-        )
-        for i, a in enumerate(d.attachments)
-    ]
+    # The bytes are those fetched then: same capture and fetch time, new derived text.
+    version = build_version(
+        report.id, current.version + 1, "changed", current.fetched_at, current.capture_sha256, d, old_files
+    )
     session.add(version)
     report.title = d.title or report.title
     report.year = d.year or report.year

@@ -128,7 +128,7 @@ def ingest(
     """Archive one fetched report page (status 200) with its attachments."""
     sha = put_capture(session, page.body)
     record_fetch(session, page, sha, crawl_run_id)
-    file_hashes = {f.url: put_capture(session, f.body) for f in page.files if f.body is not None}
+    file_hashes: dict[str, str | None] = {f.url: put_capture(session, f.body) for f in page.files if f.body is not None}
     d = derived or derive(page)
     report = find_report(session, page.site_id, page.url)
     if d.kind is None and report is None:
@@ -163,32 +163,8 @@ def ingest(
         return IngestResult(Outcome.UNCHANGED, report.id, previous.version)
 
     number = 1 if previous is None else previous.version + 1
-    version = Version(
-        report_id=report.id,
-        version=number,
-        fetched_at=page.fetched_at,
-        capture_sha256=sha,
-        content_sha256=d.content_sha256,
-        title=d.title,
-        text=d.text,
-        chars=len(d.text),
-        change="new" if previous is None else "changed",
-        extractor_version=d.extractor_version,
-        encoding=d.encoding,
-        replacement_chars=d.replacement_chars,
-    )
-    version.attachments = [
-        Attachment(
-            position=i,
-            url=a.url,
-            filename=a.filename,
-            media_type=a.media_type,
-            sha256=file_hashes.get(a.url),
-            text=a.text,
-            error=a.error,
-        )
-        for i, a in enumerate(d.attachments)
-    ]
+    change = "new" if previous is None else "changed"
+    version = build_version(report.id, number, change, page.fetched_at, sha, d, file_hashes)
     session.add(version)
     # Metadata follows the newest text: a corrected page may also correct its title or date.
     report.title, report.year, report.publisher = (
@@ -206,6 +182,45 @@ def ingest(
     else:
         events.report_changed(session, report, previous.text, d.text, number)
     return IngestResult(Outcome.NEW if previous is None else Outcome.CHANGED, report.id, number)
+
+
+def build_version(
+    report_id: int,
+    number: int,
+    change: str,
+    fetched_at: dt.datetime,
+    capture_sha256: str,
+    d: Derived,
+    file_hashes: dict[str, str | None],
+) -> Version:
+    """A version row (with its attachment rows) for derived text `d` of the capture `capture_sha256`."""
+    version = Version(
+        report_id=report_id,
+        version=number,
+        fetched_at=fetched_at,
+        capture_sha256=capture_sha256,
+        content_sha256=d.content_sha256,
+        title=d.title,
+        text=d.text,
+        chars=len(d.text),
+        change=change,
+        extractor_version=d.extractor_version,
+        encoding=d.encoding,
+        replacement_chars=d.replacement_chars,
+    )
+    version.attachments = [
+        Attachment(
+            position=i,
+            url=a.url,
+            filename=a.filename,
+            media_type=a.media_type,
+            sha256=file_hashes.get(a.url),
+            text=a.text,
+            error=a.error,
+        )
+        for i, a in enumerate(d.attachments)
+    ]
+    return version
 
 
 def mark_unchanged(session: Session, site_id: str, url: str, fetched_at: dt.datetime) -> Report | None:

@@ -76,9 +76,6 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     return make_sessionmaker(engine)
 
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-
-
 def hanweb_page(title: str, paragraphs: list[str], date: str = "2024-03-14", extra: str = "") -> bytes:
     """A small Hanweb-style article page around `paragraphs`, with the usual chrome."""
     body = "".join(f'<p style="text-indent:2em">{p}</p>' for p in paragraphs)

@@ -69,6 +69,9 @@ def test_crawl_twice_archives_every_report_once(sim: PortalSim, archive: Archive
     assert second.returncode == 0
     assert archive.counts() == counts, "a second crawl stored a new capture or version"
     assert all(s["reports_new"] == 0 and s["reports_changed"] == 0 for s in second.sites)
+    # Known reports were re-checked with conditional requests, answered 304 without a body.
+    for site in sim.sites:
+        assert any(r.status == 304 and r.headers.get("If-None-Match") for r in sim.requests(site.id)), site.id
 
 
 def test_crawl_is_polite(sim: PortalSim, archive: Archive) -> None:

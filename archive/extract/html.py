@@ -45,10 +45,11 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Extr
     page_title = next((el.text_content() for el in doc.iter("title")), "")
     prune(doc)
     labels = label_values(doc)
-    found = find_body(doc, source)
+    lines = element_lines(doc)
+    found = find_body(doc, source, lines)
     title_found = find_title(doc, metas, labels, found.element, page_title)
     title = title_found.value if title_found else ""
-    info = _info_lines(doc, found)
+    info = _info_lines(lines, found)
     date_found = find_date(metas, labels, info, url)
     publisher = find_publisher(metas, labels, info)
     text = _report_text(found, title)
@@ -107,22 +108,16 @@ def _drop_link_lists(lines: tuple[Line, ...]) -> list[Line]:
     return out
 
 
-def _info_lines(doc: lxml_html.HtmlElement, found: Body) -> list[str]:
-    """Lines that may hold the date and source: those before the body, its top lines, then those after."""
-    everything = element_lines(doc)
+def _info_lines(everything: list[Line], found: Body) -> list[str]:
+    """Lines that may hold the date and source: those before the body, its top lines, then those after.
+
+    `everything` is the whole page's lines (element_lines of the pruned document).
+    """
     if found.element is None:
         return [line.text for line in everything]
-    inside = [i for i, line in enumerate(everything) if _within(line, found.element)]
-    first = inside[0] if inside else len(everything)
+    members = set(found.element.iter())
+    inside = [line.anchor in members for line in everything]
+    first = inside.index(True) if True in inside else len(everything)
     before = [line.text for line in everything[:first]]
-    after = [line.text for i, line in enumerate(everything[first:], first) if not _within(line, found.element)]
+    after = [line.text for line, within in zip(everything[first:], inside[first:]) if not within]
     return before + [line.text for line in found.lines[:_INFO_WINDOW]] + after
-
-
-def _within(line: Line, container: lxml_html.HtmlElement) -> bool:
-    el = line.anchor
-    while el is not None:
-        if el is container:
-            return True
-        el = el.getparent()
-    return False

@@ -10,7 +10,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from archive.extract.chrome import is_chrome, is_filename_line
-from archive.extract.html_text import SKIP_TAGS, Line, element_lines, is_hidden
+from archive.extract.html_text import SKIP_TAGS, Line, element_lines, is_hidden, visible_chars
 
 # Containers that hold the article text on the platforms we crawl (strong), and generic names (weak).
 _STRONG_HINTS = (
@@ -90,9 +90,13 @@ def prune(doc: lxml_html.HtmlElement) -> None:
         _drop(el)
 
 
-def find_body(doc: lxml_html.HtmlElement, source: str) -> Body:
-    """Find the report body in a pruned document; `source` is the decoded page, for comment markers."""
-    lines = element_lines(doc)
+def find_body(doc: lxml_html.HtmlElement, source: str, lines: list[Line] | None = None) -> Body:
+    """Find the report body in a pruned document; `source` is the decoded page, for comment markers.
+
+    `lines` are element_lines(doc) when the caller has them already.
+    """
+    if lines is None:
+        lines = element_lines(doc)
     scores = _score(lines)
     element, method = _choose(doc, scores)
     marked = _marker_lines(source)
@@ -100,7 +104,13 @@ def find_body(doc: lxml_html.HtmlElement, source: str) -> Body:
         return Body(element, tuple(marked), "marker")
     if element is None:
         return Body(None, (), "none")
-    return Body(element, tuple(line for line in lines if _inside(line.anchor, element)), method)
+    return Body(element, tuple(lines_within(lines, element)), method)
+
+
+def lines_within(lines: list[Line], container: lxml_html.HtmlElement) -> list[Line]:
+    """The lines whose anchor is `container` or one of its descendants, in order."""
+    members = set(container.iter())
+    return [line for line in lines if line.anchor in members]
 
 
 def _is_widget(names: str) -> bool:
@@ -108,7 +118,7 @@ def _is_widget(names: str) -> bool:
 
 
 def _chars(el: lxml_html.HtmlElement) -> int:
-    return len(re.sub(r"\s+", "", el.text_content()))
+    return visible_chars(el.text_content())
 
 
 def _drop(el: etree._Element) -> None:
@@ -146,10 +156,14 @@ def _weight(line: Line) -> float:
 
 
 def _score(lines: list[Line]) -> dict[lxml_html.HtmlElement, float]:
-    scores: dict[lxml_html.HtmlElement, float] = {}
+    # Weights are summed per anchor first, then each anchor's total goes up its ancestor chain once.
+    # Every weight is a multiple of 0.5, so the float sums are exact whatever the order, and anchors
+    # are taken in first-seen order, so the dict's insertion order (which breaks ties) is unchanged.
+    per_anchor: dict[lxml_html.HtmlElement | None, float] = {}
     for line in lines:
-        weight = _weight(line)
-        el = line.anchor
+        per_anchor[line.anchor] = per_anchor.get(line.anchor, 0.0) + _weight(line)
+    scores: dict[lxml_html.HtmlElement, float] = {}
+    for el, weight in per_anchor.items():
         while el is not None:
             scores[el] = scores.get(el, 0.0) + weight
             el = el.getparent()

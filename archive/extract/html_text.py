@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import html as lxml_html
 
@@ -103,10 +103,15 @@ class Line:
     link_chars: int  # non-space characters that sit inside <a>
     anchor: lxml_html.HtmlElement | None
     row: bool = False  # a table row, cells joined by "\t"
+    size: int = field(init=False, repr=False, compare=False)  # non-space characters, counted once
 
-    @property
-    def size(self) -> int:
-        return sum(1 for ch in self.text if not ch.isspace())
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", visible_chars(self.text))
+
+
+def visible_chars(text: str) -> int:
+    """How many characters of `text` are not whitespace (str.split() and str.isspace() agree on which)."""
+    return len("".join(text.split()))
 
 
 def is_hidden(el: lxml_html.HtmlElement) -> bool:
@@ -125,11 +130,6 @@ def element_lines(root: lxml_html.HtmlElement) -> list[Line]:
 def cell_text(cell: lxml_html.HtmlElement) -> str:
     """A table cell's text on one line (its inner paragraphs joined by a space)."""
     return " ".join(line.text for line in element_lines(cell))
-
-
-def _tag(el: object) -> str | None:
-    tag = getattr(el, "tag", None)
-    return tag.lower() if isinstance(tag, str) else None
 
 
 def _rows(table: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
@@ -161,6 +161,8 @@ class _Walker:
         self._block: lxml_html.HtmlElement | None = None
 
     def flush(self) -> None:
+        if not self._buf:
+            return  # nothing since the last break: the line would be empty
         text = clean_line("".join(self._buf))
         if text:
             self.lines.append(Line(text, self._links, self._block))
@@ -170,11 +172,14 @@ class _Walker:
     def _add(self, text: str, in_link: bool) -> None:
         self._buf.append(text)
         if in_link:
-            self._links += sum(1 for ch in text if not ch.isspace())
+            self._links += visible_chars(text)
 
     def walk(self, el: lxml_html.HtmlElement, in_link: bool) -> None:
-        tag = _tag(el)
-        if tag is None or tag in SKIP_TAGS or is_hidden(el):
+        tag = el.tag
+        if not isinstance(tag, str):
+            return  # comments and processing instructions
+        tag = tag.lower()
+        if tag in SKIP_TAGS or is_hidden(el):
             return
         if tag == "br":
             self.flush()
@@ -189,12 +194,14 @@ class _Walker:
             self.flush()
             self._block = el
         link = in_link or tag == "a"
-        if el.text:
-            self._add(el.text, link)
+        text = el.text
+        if text:
+            self._add(text, link)
         for child in el:
             self.walk(child, link)
-            if child.tail:
-                self._add(child.tail, link)
+            tail = child.tail
+            if tail:
+                self._add(tail, link)
         if block:
             self.flush()
             self._block = previous

@@ -17,6 +17,10 @@ _CJK = re.compile(f"[{_CJK_CLASS}]")
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _SPACE_RUN = re.compile(r"\s+")
 _SPACE_NEAR_CJK = re.compile(f"(?<=[{_CJK_CLASS}]) | (?=[{_CJK_CLASS}])")
+# A whole whitespace run (never part of one: U+3000 is both a space and CJK) that holds a line break
+# and touches a CJK character on either side. Possessive quantifiers keep the run whole.
+_WRAPPED_RUN = r"[^\S\r\n]*+[\r\n]\s*+"
+_WRAP_NEAR_CJK = re.compile(f"(?<!\\s)(?:(?<=[{_CJK_CLASS}]){_WRAPPED_RUN}|{_WRAPPED_RUN}(?=[{_CJK_CLASS}]))")
 
 
 def is_cjk(ch: str) -> bool:
@@ -32,18 +36,9 @@ def clean_line(raw: str) -> str:
     no word spaces to restore (as in CSS Text 3's segment-break rule). A typed space stays one space.
     """
     text = _INVISIBLE.sub("", raw)
-
-    def _collapse(match: re.Match[str]) -> str:
-        run = match.group(0)
-        if "\n" in run or "\r" in run:
-            start, end = match.start(), match.end()
-            before = text[start - 1] if start > 0 else ""
-            after = text[end] if end < len(text) else ""
-            if (before and is_cjk(before)) or (after and is_cjk(after)):
-                return ""
-        return " "
-
-    return _SPACE_RUN.sub(_collapse, text).strip()
+    if "\n" in text or "\r" in text:
+        text = _WRAP_NEAR_CJK.sub("", text)
+    return _SPACE_RUN.sub(" ", text).strip()
 
 
 def clean_paragraphs(lines: Iterable[str]) -> str:
