@@ -87,7 +87,9 @@ def crawl_and_report(config: Config, site_ids: tuple[str, ...] | list[str]) -> i
                 f"{event['errors']} errors"
             )
             for message in event.get("messages", []):
-                err_console.print(f"  [red]✗[/] {message}", markup=True, highlight=False)
+                mark = "[yellow]![/]" if message.startswith("warning:") else "[red]✗[/]"
+                err_console.print(f"  {mark} ", end="")
+                err_console.print(message, markup=False, highlight=False)
 
     outcome = run_crawl(config, list(site_ids), on_event)
     if outcome.sites:
@@ -192,7 +194,7 @@ def diff(report_id: int, from_version: int | None, to_version: int | None, confi
 def extract(file: Path, url: str | None, as_json: bool) -> None:
     """Run the extractor on one saved page (its bytes as served)."""
     ex = extract_page(file.read_bytes(), url or file.resolve().as_uri())
-    doc = {
+    doc: dict[str, Any] = {
         "title": ex.title,
         "published_date": ex.published_date.isoformat() if ex.published_date else None,
         "publisher": ex.publisher,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Subquery, func, or_, select
 from sqlalchemy.orm import Session
 
 from archive.models import Report, Site, Version
@@ -37,7 +37,7 @@ def _report_dict(report: Report, site: Site, version_count: int) -> dict[str, An
     }
 
 
-def _versions_count():  # type: ignore[no-untyped-def]
+def _versions_count() -> Subquery:
     return select(Version.report_id, func.count().label("n")).group_by(Version.report_id).subquery("vc")
 
 

@@ -249,13 +249,25 @@ def mark_missing(session: Session, site_id: str, url: str, status: int, fetched_
 
 
 def known_report_urls(session: Session, site_id: str) -> list[tuple[str, str | None, str | None]]:
-    """URL, ETag and Last-Modified of the site's active reports, for conditional re-checks."""
+    """URL, ETag and Last-Modified of the site's active reports, for conditional re-checks.
+
+    A report whose latest version misses an attachment (a gateway that was down or rate-limited) gets no
+    validators, so the page is fetched in full and its attachments are tried again.
+    """
+    latest = select(Version.report_id, func.max(Version.id).label("vid")).group_by(Version.report_id).subquery()
+    missing = set(
+        session.scalars(
+            select(latest.c.report_id)
+            .join(Attachment, Attachment.version_id == latest.c.vid)
+            .where(Attachment.sha256.is_(None))
+        )
+    )
     rows = session.execute(
-        select(Report.url, Report.etag, Report.last_modified).where(
+        select(Report.id, Report.url, Report.etag, Report.last_modified).where(
             Report.site_id == site_id, Report.status == "active"
         )
     ).all()
-    return [(r.url, r.etag, r.last_modified) for r in rows]
+    return [(r.url, None, None) if r.id in missing else (r.url, r.etag, r.last_modified) for r in rows]
 
 
 def count_versions(session: Session) -> int:

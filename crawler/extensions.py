@@ -77,7 +77,8 @@ class CrawlRecorder:
                     setattr(run, key, value)
             if site_errors and not _failed_before(session, site_id, self.link.crawl_run_id):
                 # One alert when a site starts failing, not one per crawl while it stays down.
-                events.site_error(session, site_id, "; ".join(messages[:3]))
+                failures = [m for m in messages if not m.startswith("warning:")]
+                events.site_error(session, site_id, "; ".join(failures[:3]))
         _progress({"event": "done", "site": site_id, "status": status, **summary, "messages": messages})
         self.link.engine.dispose()
 

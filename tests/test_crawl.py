@@ -181,3 +181,23 @@ def test_crawl_twice_on_postgresql(sim: PortalSim, tmp_path: Path, pg_database: 
     counts = archive.counts()
     assert archive.crawl().returncode == 0
     assert archive.counts() == counts
+
+
+def test_failed_attachment_is_retried_on_the_next_crawl(sim: PortalSim, archive: Archive) -> None:
+    (target,) = [r for r in sim.expected_reports("yuhang") if r.attachments]
+    file_url = target.attachments[0].url
+    sim.fail("yuhang", file_url, status=503, times=10)
+    first = archive.crawl("yuhang")
+    assert first.returncode == 1
+    assert any("attachment" in m and "HTTP 503" in m for m in first.sites[0]["messages"])
+    url = canonical_url(target.url)
+    assert archive.latest_text(url) == target.text  # the page itself is kept
+    sim.reset("yuhang")
+    assert archive.crawl("yuhang").returncode == 0
+    with archive.session() as s:
+        latest = s.scalars(
+            select(Version).where(Version.report.has(url=url)).order_by(Version.version.desc())
+        ).first()
+        assert latest is not None
+        (att,) = latest.attachments
+        assert att.sha256 and att.error is None and "法治" in (att.text or "")

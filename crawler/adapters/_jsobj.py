@@ -73,15 +73,20 @@ class _Reader:
                 self.pos += 1
                 self.skip_space()
                 text += self.string()
-            return text if self._at_value_end() else self._skip_expression()
+            if self._at_value_end():
+                return text
+            self._skip_expression()
+            return None
         for pattern in (_NUMBER_RE, _IDENT_RE):
             match = pattern.match(self.text, self.pos)
             if match:
                 self.pos = match.end()
                 if self._at_value_end():
                     return match.group(0)
-                return self._skip_expression()
-        return self._skip_expression()
+                self._skip_expression()
+                return None
+        self._skip_expression()
+        return None
 
     def _next_is_string(self) -> bool:
         save = self.pos

@@ -44,6 +44,7 @@ class ReportsSpider(scrapy.Spider):
         if not site:
             raise ValueError("which site? use: scrapy crawl reports -a site=ID")
         self.site_id = site
+        self.allowed_domains: list[str] = []
         self.site: Site | None = None
         self.platform: str | None = None
         self.list_requests: dict[str, int] = {}  # further list pages requested, per column
@@ -77,6 +78,13 @@ class ReportsSpider(scrapy.Spider):
         self.count("site_errors" if site_level else "errors")
         messages = self.crawler.stats.get_value("fazhi/messages") or []
         self.crawler.stats.set_value("fazhi/messages", [*messages, message])
+
+    def notice(self, message: str) -> None:
+        """Something the user should know that is not a failure (the page was archived): shown, not counted."""
+        assert self.crawler.stats is not None
+        self.logger.warning(message)
+        messages = self.crawler.stats.get_value("fazhi/messages") or []
+        self.crawler.stats.set_value("fazhi/messages", [*messages, f"warning: {message}"])
 
     # -- start ----------------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -192,9 +200,9 @@ class ReportsSpider(scrapy.Spider):
         ctype = _header(response, "Content-Type")
         extracted = extract_page(response.body, response.url, ctype)
         if extracted.replacement_chars:
-            self.problem(
+            self.notice(
                 f"{response.url}: {extracted.replacement_chars} undecodable characters "
-                f"(decoded as {extracted.encoding}); archived as decoded"
+                f"(decoded as {extracted.encoding}); archived as decoded, raw bytes kept"
             )
         title = extracted.title or (entry.title if entry else "")
         # A page reached from a list must read as a report; a known report is re-archived whatever it says now.
@@ -272,7 +280,7 @@ class ReportsSpider(scrapy.Spider):
 
     @staticmethod
     def _describe(failure: Failure) -> str:
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             status = failure.value.response.status
             if status == 412:
                 return "HTTP 412: the site answers with an anti-bot challenge (JavaScript); plain HTTP cannot pass"
