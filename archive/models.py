@@ -110,6 +110,20 @@ class Report(Base):
     )
 
 
+class ReportURL(Base):
+    """Another URL at which a report was found: where it moved to, or a second column that posts it too."""
+
+    __tablename__ = "report_url"
+    __table_args__ = (UniqueConstraint("site_id", "url", name="uq_report_url_site_id_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("site.id"))
+    url: Mapped[str] = mapped_column(String(2000))
+    reason: Mapped[str] = mapped_column(String(16))  # redirect | same_text
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Version(Base):
     """One text of a report; a new row only when the normalized text changes (versions are inserts)."""
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from archive import events
 from archive.derive import Derived, derive
-from archive.models import Attachment, Capture, Fetch, Report, Site, Version, utcnow
+from archive.models import Attachment, Capture, Fetch, Report, ReportURL, Site, Version, utcnow
 from archive.raw import RawPage
 
 
@@ -91,9 +91,34 @@ def sync_site(session: Session, site_id: str, name: str, region: str, platform: 
 
 
 def find_report(session: Session, site_id: str, url: str) -> Report | None:
+    """The report at `url`: its own URL, or one it was also found at (moved, or posted in two columns)."""
+    url = canonical_url(url)
+    report = session.scalars(select(Report).where(Report.site_id == site_id, Report.url == url)).one_or_none()
+    if report is not None:
+        return report
     return session.scalars(
-        select(Report).where(Report.site_id == site_id, Report.url == canonical_url(url))
+        select(Report)
+        .join(ReportURL, ReportURL.report_id == Report.id)
+        .where(ReportURL.site_id == site_id, ReportURL.url == url)
     ).one_or_none()
+
+
+def _twin(session: Session, site_id: str, content_sha256: str) -> Report | None:
+    """An active report of the site whose latest text is exactly this one."""
+    latest = select(Version.report_id, func.max(Version.version).label("v")).group_by(Version.report_id).subquery()
+    return session.scalars(
+        select(Report)
+        .join(latest, latest.c.report_id == Report.id)
+        .join(Version, (Version.report_id == Report.id) & (Version.version == latest.c.v))
+        .where(Report.site_id == site_id, Report.status == "active", Version.content_sha256 == content_sha256)
+        .limit(1)
+    ).first()
+
+
+def _add_alias(session: Session, report: Report, url: str, reason: str, at: dt.datetime) -> None:
+    url = canonical_url(url)
+    if url != report.url and find_report(session, report.site_id, url) is None:
+        session.add(ReportURL(report_id=report.id, site_id=report.site_id, url=url, reason=reason, first_seen_at=at))
 
 
 def latest_version(session: Session, report_id: int) -> Version | None:
@@ -133,6 +158,11 @@ def ingest(
     report = find_report(session, page.site_id, page.url)
     if d.kind is None and report is None:
         return IngestResult(Outcome.SKIPPED, reason=d.reason)
+    if report is None and (twin := _twin(session, page.site_id, d.content_sha256)) is not None:
+        # The same text at a new URL: the page moved, or a second column posts it. One report, two URLs.
+        _add_alias(session, twin, page.url, "same_text", page.fetched_at)
+        twin.last_checked_at = page.fetched_at
+        return IngestResult(Outcome.UNCHANGED, twin.id, None, reason=f"same text as report {twin.id}")
 
     if report is None:
         report = Report(
@@ -156,6 +186,8 @@ def ingest(
     report.last_checked_at = page.fetched_at
     report.missing_count = 0
     report.etag, report.last_modified = page.etag, page.last_modified
+    if page.final_url:
+        _add_alias(session, report, page.final_url, "redirect", page.fetched_at)
     if report.status == "removed":
         report.status = "active"  # it is back: the next removal is news again
 

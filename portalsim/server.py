@@ -61,6 +61,10 @@ def dispatch(req: Request, state: SiteState) -> Response:
         return _status_page(state, injected)
     if req.path == "/robots.txt":
         return Response(200, ROBOTS.encode("ascii"), "text/plain")
+    if (new_path := state.moved_to(req.path)) is not None:
+        moved = Response(301, b"", "text/html")
+        moved.headers["Location"] = new_path
+        return moved
     article = state.article_at(req.path)
     if article is not None and (gone := state.removed_status(article.key)) is not None:
         return _status_page(state, gone)

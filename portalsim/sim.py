@@ -132,6 +132,12 @@ class PortalSim:
         """Take an article down: its page (and attachment) answer `status` (404 or 410) from now on."""
         self._server(site_id).state.remove(article_key, status, keep_listed)
 
+    def move_article(self, site_id: str, article_key: str, new_path: str) -> str:
+        """Move an article to `new_path` (old URL answers 301 there, the list links the new URL); its new URL."""
+        server = self._server(site_id)
+        server.state.move(article_key, new_path)
+        return server.base_url + new_path
+
     def restore_article(self, site_id: str, article_key: str) -> None:
         self._server(site_id).state.restore(article_key)
 

@@ -39,6 +39,7 @@ class SiteState:
             self._removed: dict[str, tuple[int, bool]] = {}
             self._failures: dict[str, _Failure] = {}
             self._mislabels: dict[str, str] = {}
+            self._moved: dict[str, str] = {}  # old path -> new path, answered with 301
             self.blocked = False
             self._log: list[LoggedRequest] = []
 
@@ -107,6 +108,19 @@ class SiteState:
     def restore(self, key_or_path: str) -> None:
         with self._lock:
             self._removed.pop(self.article(key_or_path).key, None)
+
+    def move(self, key_or_path: str, new_path: str) -> Article:
+        """The article now lives at `new_path`; its old path answers 301 there and the list links the new one."""
+        with self._lock:
+            old = self.article(key_or_path)
+            new = replace(old, path=new_path, list_href=None)
+            self._articles[old.key] = new
+            self._moved[old.path] = new_path
+            return new
+
+    def moved_to(self, path: str) -> str | None:
+        with self._lock:
+            return self._moved.get(path)
 
     def mislabel(self, key_or_path: str, declared: str) -> None:
         with self._lock:

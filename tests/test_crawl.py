@@ -10,7 +10,7 @@ from crawlkit import Archive, make_archive
 from sqlalchemy import select
 
 from archive.models import Attachment, CrawlRun, Event, Version
-from archive.store import canonical_url
+from archive.store import canonical_url, find_report
 from portalsim import PortalSim
 
 CHROME = [
@@ -195,9 +195,24 @@ def test_failed_attachment_is_retried_on_the_next_crawl(sim: PortalSim, archive:
     sim.reset("yuhang")
     assert archive.crawl("yuhang").returncode == 0
     with archive.session() as s:
-        latest = s.scalars(
-            select(Version).where(Version.report.has(url=url)).order_by(Version.version.desc())
-        ).first()
+        latest = s.scalars(select(Version).where(Version.report.has(url=url)).order_by(Version.version.desc())).first()
         assert latest is not None
         (att,) = latest.attachments
         assert att.sha256 and att.error is None and "法治" in (att.text or "")
+
+
+def test_a_moved_page_stays_one_report(sim: PortalSim, archive: Archive) -> None:
+    archive.crawl("yuhang")
+    before = archive.counts()
+    target = sim.expected_reports("yuhang")[0]
+    new_url = sim.move_article("yuhang", target.key, "/art/2024/3/14/art_1229174959_59099999.html")
+    assert archive.crawl("yuhang").returncode == 0
+    assert archive.counts()[:2] == before[:2], "the move made a second report or version"
+    corrected = target.text + "\n（已更正）"
+    sim.set_article_text("yuhang", target.key, corrected)
+    result = archive.crawl("yuhang")
+    assert result.sites[0]["reports_changed"] == 1 and result.sites[0]["reports_new"] == 0
+    assert archive.latest_text(canonical_url(target.url)) == corrected
+    with archive.session() as s:
+        found = find_report(s, "yuhang", new_url)
+        assert found is not None and found.url == canonical_url(target.url)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive import store
-from archive.models import Attachment, Capture, Event, Fetch, Report, Version
+from archive.models import Attachment, Capture, Event, Fetch, Report, ReportURL, Version
 from archive.raw import RawFile, RawPage
 
 URL = "https://www.yuhang.gov.cn/art/2024/3/14/art_1229174959_59012345.html"
@@ -166,3 +166,32 @@ def test_a_failed_transaction_leaves_nothing(sessions: sessionmaker[Session], si
         raise RuntimeError("crash after ingest, before commit")
     with sessions() as s:
         assert (count(s, Report), count(s, Version), count(s, Capture), count(s, Event)) == (0, 0, 0, 0)
+
+
+def test_same_text_at_a_new_url_is_the_same_report(sessions: sessionmaker[Session], site: str) -> None:
+    moved = URL.replace("59012345", "59099999")
+    with sessions.begin() as s:
+        first = store.ingest(s, page(hanweb_page(TITLE, PARAS)))
+    with sessions.begin() as s:
+        again = store.ingest(s, page(hanweb_page(TITLE, PARAS), url=moved))
+    assert again.outcome is store.Outcome.UNCHANGED and again.report_id == first.report_id
+    corrected = [p.replace("1312件", "1412件") for p in PARAS]
+    with sessions.begin() as s:
+        changed = store.ingest(s, page(hanweb_page(TITLE, corrected), url=moved, at=T0 + dt.timedelta(days=1)))
+    assert changed.outcome is store.Outcome.CHANGED and changed.report_id == first.report_id
+    with sessions() as s:
+        assert count(s, Report) == 1
+        alias = s.scalars(select(ReportURL)).one()
+        assert (alias.url, alias.reason, alias.report_id) == (moved, "same_text", first.report_id)
+        assert store.find_report(s, site, moved) is not None
+
+
+def test_redirect_target_is_recorded_as_the_reports_url(sessions: sessionmaker[Session], site: str) -> None:
+    target = URL.replace("59012345", "59011111")
+    body = hanweb_page(TITLE, PARAS)
+    with sessions.begin() as s:
+        redirected = RawPage(site_id=site, url=URL, status=200, body=body, fetched_at=T0, final_url=target)
+        store.ingest(s, redirected)
+    with sessions() as s:
+        found = store.find_report(s, site, target)
+        assert found is not None and found.url == URL

@@ -1,4 +1,4 @@
-"""initial schema
+"""Initial schema: sites, reports, versions, captures, attachments, fetches, crawl runs, events
 
 Revision ID: 0001
 Revises:
