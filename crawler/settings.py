@@ -6,8 +6,9 @@ BOT_NAME = "fazhi"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-# A truthful identity: who we are and where to read about it.
-USER_AGENT = "FazhiArchive/0.1 (rule-of-law report archive; obeys robots.txt)"
+# A truthful identity in the "compatible" form crawlers use: portals that turn away anything but a browser-like
+# User-Agent accept it, and it still says who we are.
+USER_AGENT = "Mozilla/5.0 (compatible; FazhiArchive/0.1; rule-of-law report archive; obeys robots.txt)"
 ROBOTSTXT_OBEY = True
 ROBOTSTXT_USER_AGENT = "FazhiArchive"
 

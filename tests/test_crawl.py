@@ -80,7 +80,7 @@ def test_crawl_is_polite(sim: PortalSim, archive: Archive) -> None:
         assert sim.private_hits(site.id) == 0, "fetched a path robots.txt disallows"
         log = sim.requests(site.id)
         assert log and log[0].path == "/robots.txt"
-        assert all((r.user_agent or "").startswith("FazhiArchive/") for r in log)
+        assert all("FazhiArchive/" in (r.user_agent or "") for r in log)
 
 
 def test_attachment_only_report_gets_the_attachment_text(sim: PortalSim, archive: Archive) -> None:

@@ -11,7 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("command", [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["lint-imports"], ["mypy"]])
+@pytest.mark.parametrize(
+    "command", [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["lint-imports"], ["mypy"]]
+)
 def test_tool_passes(command: list[str]) -> None:
     if shutil.which(command[0]) is None:
         pytest.fail(f"{command[0]} is not installed: pip install -e '.[test]'")
