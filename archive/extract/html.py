@@ -6,19 +6,19 @@ import datetime as dt
 import re
 
 from lxml import etree
-from lxml import html as lxml_html
 
-from archive.extract.chrome import drop_title_lines, is_chrome, is_filename_line
+from archive.extract.chrome import LineJudge, drop_title_lines
 from archive.extract.decode import decode_html
 from archive.extract.html_body import Body, find_body, prune
 from archive.extract.html_links import find_attachments
 from archive.extract.html_meta import find_date, find_publisher, find_title, label_values, meta_map
-from archive.extract.html_text import Line, element_lines
+from archive.extract.html_text import Line, element_lines, text_content
 from archive.extract.types import Extracted
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _LINK_SHARE = 0.6  # a line with this share of its characters inside links is a link, not prose
 _INFO_WINDOW = 6  # lines at the top of the body that may still be the info line (date, source)
+_PARSER = etree.HTMLParser()
 
 
 def extract_page(body: bytes, url: str, content_type: str | None = None) -> Extracted:
@@ -42,17 +42,18 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Extr
         )
     metas = meta_map(doc)
     attachments = find_attachments(doc, url)
-    page_title = next((el.text_content() for el in doc.iter("title")), "")
+    page_title = next((text_content(el) for el in doc.iter("title")), "")
     prune(doc)
     labels = label_values(doc)
     lines = element_lines(doc)
-    found = find_body(doc, source, lines)
+    judge = LineJudge()
+    found = find_body(doc, source, lines, judge)
     title_found = find_title(doc, metas, labels, found.element, page_title)
     title = title_found.value if title_found else ""
     info = _info_lines(lines, found)
     date_found = find_date(metas, labels, info, url)
     publisher = find_publisher(metas, labels, info)
-    text = _report_text(found, title)
+    text = _report_text(found, title, judge)
     if found.method == "none":
         warnings.append("no report body found")
     elif not text:
@@ -77,18 +78,19 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Extr
     )
 
 
-def _parse(source: str) -> lxml_html.HtmlElement | None:
+def _parse(source: str) -> etree._Element | None:
     if not source.strip():
         return None
     try:
-        return lxml_html.document_fromstring(source)
+        # What lxml.html.document_fromstring does, minus its element classes (see html_text.text_content).
+        return etree.fromstring(source, _PARSER)
     except (etree.ParserError, ValueError):
         return None
 
 
-def _report_text(found: Body, title: str) -> str:
+def _report_text(found: Body, title: str, judge: LineJudge) -> str:
     lines = _drop_link_lists(found.lines)
-    kept = [line.text for line in lines if not is_chrome(line.text) and not is_filename_line(line.text)]
+    kept = [line.text for line in lines if not judge.is_chrome(line.text) and not judge.is_filename_line(line.text)]
     return "\n".join(drop_title_lines(kept, title))
 
 
@@ -119,5 +121,5 @@ def _info_lines(everything: list[Line], found: Body) -> list[str]:
     inside = [line.anchor in members for line in everything]
     first = inside.index(True) if True in inside else len(everything)
     before = [line.text for line in everything[:first]]
-    after = [line.text for line, within in zip(everything[first:], inside[first:]) if not within]
+    after = [line.text for line, within in zip(everything[first:], inside[first:], strict=True) if not within]
     return before + [line.text for line in found.lines[:_INFO_WINDOW]] + after

@@ -6,9 +6,10 @@ import posixpath
 import re
 from urllib.parse import parse_qsl, unquote, urldefrag, urljoin, urlsplit
 
-from lxml import html as lxml_html
+from lxml import etree
 
 from archive.extract.chrome import ATTACHMENT_EXTENSIONS
+from archive.extract.html_text import text_content
 from archive.extract.normalize import clean_line
 from archive.extract.types import AttachmentLink
 
@@ -23,7 +24,7 @@ _OFF_REGION = re.compile(
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#", "data:")
 
 
-def find_attachments(doc: lxml_html.HtmlElement, page_url: str) -> tuple[AttachmentLink, ...]:
+def find_attachments(doc: etree._Element, page_url: str) -> tuple[AttachmentLink, ...]:
     """Attachment links anywhere outside menus, related lists and footers; absolute, named, de-duplicated."""
     base = page_url
     for tag in doc.iter("base"):
@@ -31,12 +32,13 @@ def find_attachments(doc: lxml_html.HtmlElement, page_url: str) -> tuple[Attachm
             base = urljoin(page_url, tag.get("href").strip())
             break
     found: dict[str, AttachmentLink] = {}
+    off: dict[etree._Element, bool] = {}  # element -> inside a menu, related list or footer; links share them
     for a in doc.iter("a"):
         href = (a.get("href") or "").strip()
-        if not href or href.lower().startswith(_SKIP_SCHEMES) or _in_off_region(a):
+        if not href or href.lower().startswith(_SKIP_SCHEMES) or _in_off_region(a, off):
             continue
         url = urldefrag(urljoin(base, href)).url
-        text = clean_line(a.text_content()) or clean_line(a.get("title") or "")
+        text = clean_line(text_content(a)) or clean_line(a.get("title") or "")
         if url in found or not is_attachment(url, text):
             continue
         found[url] = AttachmentLink(url=url, filename=attachment_name(url, text))
@@ -93,13 +95,23 @@ def _params(query: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _in_off_region(a: lxml_html.HtmlElement) -> bool:
+def _in_off_region(a: etree._Element, memo: dict[etree._Element, bool]) -> bool:
+    """True when an ancestor of `a` is a menu, related list or footer; `memo` keeps answers per ancestor."""
+    path: list[etree._Element] = []
     el = a.getparent()
+    verdict = False
     while el is not None:
+        known = memo.get(el)
+        if known is not None:
+            verdict = known
+            break
+        path.append(el)
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if tag in {"nav", "footer", "header"}:
-            return True
-        if _OFF_REGION.search(f"{el.get('id', '')} {el.get('class', '')}"):
-            return True
+        if tag in {"nav", "footer", "header"} or _OFF_REGION.search(f"{el.get('id', '')} {el.get('class', '')}"):
+            verdict = True
+            break
         el = el.getparent()
-    return False
+    # Every element walked below the deciding one shares its answer (False: the walk reached the top).
+    for walked in path:
+        memo[walked] = verdict
+    return verdict

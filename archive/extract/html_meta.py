@@ -7,10 +7,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from lxml import html as lxml_html
+from lxml import etree
 
 from archive.extract.chrome import fold, is_chrome
-from archive.extract.html_text import BLOCK_TAGS
+from archive.extract.html_text import BLOCK_TAGS, text_content
 from archive.extract.normalize import clean_line
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
@@ -59,6 +59,8 @@ _ALL_LABELS = (
     "有效性",
     "组配分类",
 )
+_LABEL_TAGS = ("td", "th", "span", "li", "div", "p", "dt", "b", "strong", "label", "em", "font", "i")
+_LABEL_LINE = re.compile(r"^\s*(" + "|".join(r"\s*".join(label) for label in _ALL_LABELS) + r")\s*[:：]?\s*(.*)$", re.S)
 _NEXT_LABEL = re.compile(r"\s{2,}|(?:" + "|".join(r"\s*".join(label) for label in _ALL_LABELS) + r")\s*[:：]")
 
 
@@ -70,7 +72,7 @@ class Found:
     source: str
 
 
-def meta_map(doc: lxml_html.HtmlElement) -> dict[str, str]:
+def meta_map(doc: etree._Element) -> dict[str, str]:
     """Lower-cased meta name/property -> content, first occurrence wins."""
     out: dict[str, str] = {}
     for meta in doc.iter("meta"):
@@ -81,30 +83,43 @@ def meta_map(doc: lxml_html.HtmlElement) -> dict[str, str]:
     return out
 
 
-def label_values(doc: lxml_html.HtmlElement) -> dict[str, str]:
+def label_values(doc: etree._Element) -> dict[str, str]:
     """Values of a 信息公开 metadata table or list: 标题, 发布机构, 生成日期, 成文日期 and friends."""
     out: dict[str, str] = {}
-    pattern = re.compile(r"^\s*(" + "|".join(r"\s*".join(label) for label in _ALL_LABELS) + r")\s*[:：]?\s*(.*)$", re.S)
-    for el in doc.iter("td", "th", "span", "li", "div", "p", "dt", "b", "strong", "label", "em", "font", "i"):
-        text = clean_line(el.text_content())
-        if not text or len(text) > _LABEL_MAX or _has_block_child(el):
+    # Elements holding a block element are never a label cell; knowing them up front spares reading the
+    # text of every large container on the page.
+    holders = _block_holders(doc)
+    for el in doc.iter(*_LABEL_TAGS):
+        if el in holders:
             continue
-        match = pattern.match(text)
+        text = clean_line(text_content(el))
+        if not text or len(text) > _LABEL_MAX:
+            continue
+        match = _LABEL_LINE.match(text)
         if not match:
             continue
         label = re.sub(r"\s+", "", match.group(1))
         value = match.group(2).strip()
         if not value:
             sibling = el.getnext()
-            value = clean_line(sibling.text_content()) if sibling is not None else ""
+            value = clean_line(text_content(sibling)) if sibling is not None else ""
         value = _NEXT_LABEL.split(value, maxsplit=1)[0].strip()
         if value and label not in out:
             out[label] = value
     return out
 
 
-def _has_block_child(el: lxml_html.HtmlElement) -> bool:
-    return any(isinstance(d.tag, str) and d.tag.lower() in BLOCK_TAGS for d in el.iterdescendants())
+def _block_holders(doc: etree._Element) -> set[etree._Element]:
+    """Every element with a block element somewhere below it."""
+    holders: set[etree._Element] = set()
+    for el in doc.iter():
+        if not isinstance(el.tag, str) or el.tag.lower() not in BLOCK_TAGS:
+            continue
+        parent = el.getparent()
+        while parent is not None and parent not in holders:
+            holders.add(parent)
+            parent = parent.getparent()
+    return holders
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -127,10 +142,10 @@ def _make_date(year: str, month: str, day: str) -> dt.date | None:
 
 
 def find_title(
-    doc: lxml_html.HtmlElement,
+    doc: etree._Element,
     metas: dict[str, str],
     labels: dict[str, str],
-    body: lxml_html.HtmlElement | None,
+    body: etree._Element | None,
     page_title: str,
 ) -> Found | None:
     """Title by trust: ArticleTitle meta, 信息公开 标题/名称, heading nearest the body, <title> minus site."""
@@ -154,22 +169,30 @@ def strip_site_name(title: str) -> str:
     return _TRAILING_SITE.sub("", chosen).strip()
 
 
-def _nearest_heading(doc: lxml_html.HtmlElement, body: lxml_html.HtmlElement | None) -> str | None:
-    order = {el: i for i, el in enumerate(doc.iter())}
-    start = order.get(body, len(order)) if body is not None else len(order)
-    end = start + sum(1 for _ in body.iter()) if body is not None else start
-    before: tuple[int, str] | None = None
-    inside: tuple[int, str] | None = None
-    for el in doc.iter():
+def _nearest_heading(doc: etree._Element, body: etree._Element | None) -> str | None:
+    # Positions count every node of doc.iter(); the body spans [start, end) of them.
+    headings: list[tuple[int, str]] = []
+    start: int | None = None
+    total = 0
+    for pos, el in enumerate(doc.iter()):
+        total = pos + 1
+        if el is body:
+            start = pos
         if not isinstance(el.tag, str):
             continue
         tag = el.tag.lower()
         if tag not in {"h1", "h2", "h3"} and not _is_title_class(f"{el.get('class', '')} {el.get('id', '')}"):
             continue
-        text = clean_line(el.text_content())
+        text = clean_line(text_content(el))
         if not 4 <= len(text) <= 150 or is_chrome(text) or _LABELLED.match(text) or _DATE.search(text):
             continue
-        pos = order[el]
+        headings.append((pos, text))
+    if start is None:
+        start = total
+    end = start + sum(1 for _ in body.iter()) if body is not None else start
+    before: tuple[int, str] | None = None
+    inside: tuple[int, str] | None = None
+    for pos, text in headings:
         if pos < start and (before is None or pos > before[0]):
             before = (pos, text)
         elif start <= pos < min(end, start + _TOP_OF_BODY) and inside is None:

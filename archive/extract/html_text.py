@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from lxml import html as lxml_html
+from lxml import etree
 
 from archive.extract.normalize import clean_line
 
@@ -93,6 +93,12 @@ SKIP_TAGS = frozenset(
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _MAX_ROW_CELL = 200  # a "cell" longer than this is page layout holding paragraphs, not a data table
+# The XPath behind lxml.html's text_content(). Pages are parsed without lxml.html's element classes:
+# looking up a Python class for every element proxy costs more than the tree walks themselves.
+_STRING = etree.XPath("string()", smart_strings=False)
+_ROWS = etree.XPath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+_CELLS = etree.XPath("./td | ./th")
+_INNER_TABLES = etree.XPath(".//table")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +107,7 @@ class Line:
 
     text: str
     link_chars: int  # non-space characters that sit inside <a>
-    anchor: lxml_html.HtmlElement | None
+    anchor: etree._Element | None
     row: bool = False  # a table row, cells joined by "\t"
     size: int = field(init=False, repr=False, compare=False)  # non-space characters, counted once
 
@@ -110,16 +116,27 @@ class Line:
 
 
 def visible_chars(text: str) -> int:
-    """How many characters of `text` are not whitespace (str.split() and str.isspace() agree on which)."""
+    """How many characters of `text` are not whitespace (as str.isspace() and str.split() see it)."""
+    if text.isprintable():
+        # The plain space is the only whitespace character that counts as printable.
+        return len(text) - text.count(" ")
     return len("".join(text.split()))
 
 
-def is_hidden(el: lxml_html.HtmlElement) -> bool:
+def text_content(el: etree._Element) -> str:
+    """All text inside `el`, as lxml.html's HtmlElement.text_content() gives it."""
+    return _STRING(el)
+
+
+def is_hidden(el: etree._Element) -> bool:
     """An element the page never shows (hidden attribute or inline display:none)."""
-    return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
+    if el.get("hidden") is not None:
+        return True
+    style = el.get("style")
+    return style is not None and _HIDDEN_STYLE.search(style) is not None
 
 
-def element_lines(root: lxml_html.HtmlElement) -> list[Line]:
+def element_lines(root: etree._Element) -> list[Line]:
     """The display lines of `root` in document order."""
     walker = _Walker()
     walker.walk(root, False)
@@ -127,28 +144,28 @@ def element_lines(root: lxml_html.HtmlElement) -> list[Line]:
     return walker.lines
 
 
-def cell_text(cell: lxml_html.HtmlElement) -> str:
+def cell_text(cell: etree._Element) -> str:
     """A table cell's text on one line (its inner paragraphs joined by a space)."""
     return " ".join(line.text for line in element_lines(cell))
 
 
-def _rows(table: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
-    return table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+def _rows(table: etree._Element) -> list[etree._Element]:
+    return _ROWS(table)
 
 
-def is_data_table(table: lxml_html.HtmlElement) -> bool:
+def is_data_table(table: etree._Element) -> bool:
     """A table of data (rows of short cells), as opposed to a table used to lay out the page."""
-    if table.xpath(".//table"):
+    if _INNER_TABLES(table):
         return False
     rows = _rows(table)
     if len(rows) < 2:
         return False
     widest = 0
     for tr in rows:
-        cells = tr.xpath("./td | ./th")
+        cells = _CELLS(tr)
         widest = max(widest, len(cells))
         for cell in cells:
-            if len(cell.text_content().strip()) > _MAX_ROW_CELL:
+            if len(text_content(cell).strip()) > _MAX_ROW_CELL:
                 return False
     return widest >= 2
 
@@ -158,23 +175,22 @@ class _Walker:
         self.lines: list[Line] = []
         self._buf: list[str] = []
         self._links = 0
-        self._block: lxml_html.HtmlElement | None = None
+        self._block: etree._Element | None = None
 
     def flush(self) -> None:
-        if not self._buf:
+        buf = self._buf
+        if not buf:
             return  # nothing since the last break: the line would be empty
-        text = clean_line("".join(self._buf))
-        if text:
-            self.lines.append(Line(text, self._links, self._block))
-        self._buf = []
+        raw = buf[0] if len(buf) == 1 else "".join(buf)
+        buf.clear()
+        # Whitespace between block tags is most of what gets here, and cleans to nothing.
+        if not raw.isspace():
+            text = clean_line(raw)
+            if text:
+                self.lines.append(Line(text, self._links, self._block))
         self._links = 0
 
-    def _add(self, text: str, in_link: bool) -> None:
-        self._buf.append(text)
-        if in_link:
-            self._links += visible_chars(text)
-
-    def walk(self, el: lxml_html.HtmlElement, in_link: bool) -> None:
+    def walk(self, el: etree._Element, in_link: bool) -> None:
         tag = el.tag
         if not isinstance(tag, str):
             return  # comments and processing instructions
@@ -194,23 +210,28 @@ class _Walker:
             self.flush()
             self._block = el
         link = in_link or tag == "a"
+        buf = self._buf  # the same list throughout: flush() clears it in place
         text = el.text
         if text:
-            self._add(text, link)
+            buf.append(text)
+            if link:
+                self._links += visible_chars(text)
         for child in el:
             self.walk(child, link)
             tail = child.tail
             if tail:
-                self._add(tail, link)
+                buf.append(tail)
+                if link:
+                    self._links += visible_chars(tail)
         if block:
             self.flush()
             self._block = previous
 
-    def _table(self, table: lxml_html.HtmlElement) -> None:
+    def _table(self, table: etree._Element) -> None:
         for tr in _rows(table):
             if is_hidden(tr):
                 continue
-            cells = [cell_text(cell) for cell in tr.xpath("./td | ./th") if not is_hidden(cell)]
+            cells = [cell_text(cell) for cell in _CELLS(tr) if not is_hidden(cell)]
             if any(cells):
-                links = sum(len(a.text_content().strip()) for a in tr.iter("a"))
+                links = sum(len(text_content(a).strip()) for a in tr.iter("a"))
                 self.lines.append(Line("\t".join(cells), links, tr, row=True))
