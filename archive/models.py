@@ -135,7 +135,7 @@ class Version(Base):
     version: Mapped[int]
     fetched_at: Mapped[dt.datetime]
     capture_sha256: Mapped[str] = mapped_column(ForeignKey("capture.sha256"))
-    content_sha256: Mapped[str] = mapped_column(String(64))
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     chars: Mapped[int]

@@ -104,15 +104,17 @@ def find_report(session: Session, site_id: str, url: str) -> Report | None:
 
 
 def _twin(session: Session, site_id: str, content_sha256: str) -> Report | None:
-    """An active report of the site whose latest text is exactly this one."""
-    latest = select(Version.report_id, func.max(Version.version).label("v")).group_by(Version.report_id).subquery()
-    return session.scalars(
-        select(Report)
-        .join(latest, latest.c.report_id == Report.id)
-        .join(Version, (Version.report_id == Report.id) & (Version.version == latest.c.v))
-        .where(Report.site_id == site_id, Report.status == "active", Version.content_sha256 == content_sha256)
-        .limit(1)
-    ).first()
+    """An active report of the site whose latest text is exactly this one (found through the hash index)."""
+    candidates = session.execute(
+        select(Report, Version.version)
+        .join(Version, Version.report_id == Report.id)
+        .where(Version.content_sha256 == content_sha256, Report.site_id == site_id, Report.status == "active")
+    ).all()
+    for report, number in candidates:
+        latest = latest_version(session, report.id)
+        if latest is not None and latest.version == number:
+            return report
+    return None
 
 
 def _add_alias(session: Session, report: Report, url: str, reason: str, at: dt.datetime) -> None:

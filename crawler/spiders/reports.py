@@ -210,11 +210,11 @@ class ReportsSpider(scrapy.Spider):
             self.count("skipped_not_report")
             self.logger.info("not a report, skipped: %s (%s)", title, response.url)
             return
-        fetched = FetchedPage(self._raw_page(response, entry, ()), extracted)
+        fetched = FetchedPage(self._raw_page(response, entry), extracted)
         files = [(a.url, a.filename) for a in extracted.attachments]
         yield from self._next_file(fetched, files, [])
 
-    def _raw_page(self, response: Response, entry: Entry | None, files: tuple[RawFile, ...]) -> RawPage:
+    def _raw_page(self, response: Response, entry: Entry | None) -> RawPage:
         assert self.site is not None
         return RawPage(
             site_id=self.site.id,
@@ -228,7 +228,6 @@ class ReportsSpider(scrapy.Spider):
             last_modified=_header(response, "Last-Modified"),
             list_title=entry.title if entry else None,
             list_date=entry.date if entry else None,
-            files=files,
         )
 
     def _next_file(self, fetched: FetchedPage, pending: list[tuple[str, str]], done: list[RawFile]) -> Iterator[Any]:

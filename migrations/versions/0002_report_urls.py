@@ -34,9 +34,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("report_url", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_report_url_report_id"), ["report_id"], unique=False)
+    # New reports are checked against existing texts by hash (a moved or double-posted page).
+    with op.batch_alter_table("report_version", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_version_content_sha256"), ["content_sha256"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("report_version", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_version_content_sha256"))
     with op.batch_alter_table("report_url", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_url_report_id"))
 
