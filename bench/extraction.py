@@ -1,9 +1,9 @@
 """Extraction scoreboard: the project's page extractor against trafilatura, readability-lxml and GNE on the
 saved-page fixtures (body F1, title and date accuracy, speed). `python bench/extraction.py [--rounds N]`.
 
-Peers come from the `bench` extra. pip 23.2 cannot resolve it in one go (justext asks for `lxml[html_clean]`,
-readability-lxml for `lxml[html-clean]`, and its resolver trips over the two spellings), so there install the
-three packages with one `pip install` each. A peer that fails to import becomes a "not available" row.
+Peers come from the `bench` extra: `pip install -U pip && pip install -e ".[bench]"`. pip 23.2 cannot resolve it
+(justext asks for `lxml[html_clean]`, readability-lxml for `lxml[html-clean]`, and that resolver trips over the two
+spellings); current pip can. A peer that fails to import becomes a "not available" row.
 """
 
 from __future__ import annotations
