@@ -61,7 +61,8 @@ def _json(payload: dict[str, object], status: int = 200) -> Response:
 def _list_api(req: Request, state: SiteState) -> Response:
     if not req.headers.get("Referer"):
         return _json({"success": False, "code": 403, "message": "非法请求"}, status=403)
-    if req.query.get("webId") != WEB_ID or req.query.get("pageId") != str(PUTUO_COLUMN):
+    wrong = req.query.get("webId") != WEB_ID or req.query.get("pageId") != str(PUTUO_COLUMN)
+    if wrong or state.list_api_refuses:
         return _json({"success": False, "message": "参数错误"})
     try:
         params = json.loads(req.query.get("paramJson") or "{}")

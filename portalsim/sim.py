@@ -150,6 +150,10 @@ class PortalSim:
         """Every request to the site answers 412 with a JavaScript challenge page, until unblock()."""
         self._server(site_id).state.blocked = True
 
+    def refuse_list_api(self, site_id: str) -> None:
+        """The site's list API answers `success: false` with a reason, until reset()."""
+        self._server(site_id).state.list_api_refuses = True
+
     def unblock(self, site_id: str) -> None:
         self._server(site_id).state.blocked = False
 

@@ -41,6 +41,7 @@ class SiteState:
             self._mislabels: dict[str, str] = {}
             self._moved: dict[str, str] = {}  # old path -> new path, answered with 301
             self.blocked = False
+            self.list_api_refuses = False  # the list API answers success:false (a changed template, say)
             self._log: list[LoggedRequest] = []
 
     # -- reading, for the renderers --------------------------------------------------------------

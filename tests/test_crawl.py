@@ -216,3 +216,27 @@ def test_a_moved_page_stays_one_report(sim: PortalSim, archive: Archive) -> None
     with archive.session() as s:
         found = find_report(s, "yuhang", new_url)
         assert found is not None and found.url == canonical_url(target.url)
+
+
+def test_jpaas_success_false_is_a_site_error_with_the_reason(sim: PortalSim, archive: Archive) -> None:
+    sim.refuse_list_api("putuo")
+    result = archive.crawl("putuo")
+    assert result.returncode == 1
+    (site,) = result.sites
+    assert site["status"] == "failed" and site["reports_new"] == 0
+    assert any("参数错误" in m for m in site["messages"]), site["messages"]
+
+
+def test_a_list_that_parses_to_nothing_is_a_site_error(sim: PortalSim, archive: Archive) -> None:
+    # A JPaaS column page read as a static list: its entries only come through the API, so there are none.
+    site = sim.site("putuo")
+    archive.config.sites_path.write_text(
+        f"sites:\n  - id: empty\n    name: 空栏目\n    region: 浙江省\n    platform: static\n    delay: 0\n"
+        f"    start_urls: ['{site.start_url}']\n",
+        encoding="utf-8",
+    )
+    result = archive.crawl()
+    assert result.returncode == 1
+    (outcome,) = result.sites
+    assert outcome["status"] == "failed"
+    assert any("parsed to nothing" in m for m in outcome["messages"]), outcome["messages"]
