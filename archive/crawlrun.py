@@ -29,6 +29,7 @@ def run_crawl(
 ) -> CrawlOutcome:
     env = {**os.environ, **config.as_env(), "SCRAPY_SETTINGS_MODULE": "crawler.settings", **(extra_env or {})}
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env["PYTHONIOENCODING"] = "utf-8"  # progress lines carry Chinese messages, whatever the locale
     proc = subprocess.Popen(
         [sys.executable, "-m", "crawler.run", *site_ids],
         env=env,

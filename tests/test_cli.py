@@ -31,6 +31,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PortalSi
         archive = make_archive(tmp_path_factory.mktemp("cli"), sim)
         result = run(archive, "crawl")
         assert result.exit_code == 0, result.output
+        assert "Crawl summary" in result.stdout and "yuhang" in result.stdout
+        assert "yuhang: ok" in result.stderr  # per-site progress
         target = sim.expected_reports("yuhang")[0]
         sim.set_article_text("yuhang", target.key, target.text.replace("2023年", "2023年度", 1))
         assert run(archive, "crawl", "yuhang").exit_code == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -240,3 +242,15 @@ def test_a_list_that_parses_to_nothing_is_a_site_error(sim: PortalSim, archive: 
     (outcome,) = result.sites
     assert outcome["status"] == "failed"
     assert any("parsed to nothing" in m for m in outcome["messages"]), outcome["messages"]
+
+
+def test_scrapy_crawl_at_the_repository_root(sim: PortalSim, archive: Archive) -> None:
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, **archive.config.as_env()}
+    listed = subprocess.run(["scrapy", "list"], cwd=root, env=env, capture_output=True, text=True, check=True)
+    assert listed.stdout.split() == ["reports"]
+    subprocess.run(
+        ["scrapy", "crawl", "reports", "-a", "site=shangcheng"], cwd=root, env=env, capture_output=True, check=True
+    )
+    expected = {canonical_url(r.url) for r in sim.expected_reports("shangcheng")}
+    assert set(archive.reports()) == expected
