@@ -6,9 +6,11 @@ from typing import Any, Self
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from archive import store
 from archive.derive import derive
+from crawler import problems
 from crawler.items import FetchedPage, PageGone, PageNotModified, RawPage
 from crawler.link import ArchiveLink, archive_link
 
@@ -27,6 +29,15 @@ class ArchivePipeline:
         self.crawler.stats.inc_value(f"fazhi/{key}")
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        try:
+            self._store(item)
+        except Exception as exc:  # the transaction rolled back: nothing half-stored; say which page and go on
+            message = f"archiving {getattr(item, 'url', None) or item.page.url} failed: {type(exc).__name__}: {exc}"
+            problems.record(self.crawler.stats, message)
+            raise DropItem(message) from exc
+        return item
+
+    def _store(self, item: Any) -> None:
         run_id = self.link.crawl_run_id
         with self.link.sessions.begin() as session:
             if isinstance(item, FetchedPage | RawPage):
@@ -42,4 +53,3 @@ class ArchivePipeline:
                 session, item.site_id, item.url, item.status, item.fetched_at
             ):
                 self._inc("reports_removed")
-        return item

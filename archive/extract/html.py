@@ -16,6 +16,7 @@ from archive.extract.html_text import Line, element_lines, text_content
 from archive.extract.types import Extracted
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _LINK_SHARE = 0.6  # a line with this share of its characters inside links is a link, not prose
 _INFO_WINDOW = 6  # lines at the top of the body that may still be the info line (date, source)
 _PARSER = etree.HTMLParser()
@@ -29,7 +30,8 @@ def extract_page(body: bytes, url: str, content_type: str | None = None) -> Extr
         warnings.append(f"page declares {decoded.declared} but decodes as {decoded.encoding}")
     if decoded.replacement_chars:
         warnings.append(f"{decoded.replacement_chars} undecodable byte sequences replaced (U+FFFD)")
-    source = _XML_DECLARATION.sub("", decoded.text)
+    # Control characters (binary junk, a truncated file) are not text and lxml refuses them in the tree.
+    source = _NOT_XML_CHARS.sub("", _XML_DECLARATION.sub("", decoded.text))
     doc = _parse(source)
     if doc is None:
         warnings.append("page has no HTML content")

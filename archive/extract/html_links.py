@@ -37,7 +37,10 @@ def find_attachments(doc: etree._Element, page_url: str) -> tuple[AttachmentLink
         href = (a.get("href") or "").strip()
         if not href or href.lower().startswith(_SKIP_SCHEMES) or _in_off_region(a, off):
             continue
-        url = urldefrag(urljoin(base, href)).url
+        try:
+            url = urldefrag(urljoin(base, href)).url
+        except ValueError:  # a malformed href ("http://[bad") is no link at all
+            continue
         text = clean_line(text_content(a)) or clean_line(a.get("title") or "")
         if url in found or not is_attachment(url, text):
             continue

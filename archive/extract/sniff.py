@@ -62,7 +62,7 @@ def sniff_media_type(data: bytes, filename: str) -> str:
 def _zip_kind(data: bytes) -> str:
     try:
         names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
         # A truncated download has no central directory; the local headers still name the parts.
         return next((kind for marker, kind in _ZIP_MARKERS if marker in data[:65536]), ZIP)
     if "word/document.xml" in names or any(n.startswith("word/") for n in names):

@@ -20,7 +20,8 @@ def check_zip(data: bytes, filename: str, limits: FileLimits) -> None:
     """
     try:
         infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+    # NotImplementedError: a damaged header claims a zip version or method Python does not know.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
         raise AttachmentError(filename, f"corrupt or truncated zip container ({exc})") from exc
     if len(infos) > limits.max_zip_members:
         raise _bomb(filename, f"zip holds {len(infos)} members (limit {limits.max_zip_members})")

@@ -51,7 +51,10 @@ def absolute_url(base: str, href: str | None) -> str | None:
     href = href.strip()
     if not href or href.lower().startswith(_SKIP_SCHEMES):
         return None
-    url, _fragment = urldefrag(urljoin(base, href))
+    try:
+        url, _fragment = urldefrag(urljoin(base, href))
+    except ValueError:  # a malformed href ("http://[bad") is no link at all
+        return None
     return url if url.startswith(("http://", "https://")) else None
 
 
@@ -146,7 +149,8 @@ def _text_after(anchor: lxml.html.HtmlElement) -> str:
     """Text right after a bare link (its tail and the next element), where plain lists put the date."""
     parts = [anchor.tail or ""]
     following = anchor.getnext()
-    if following is not None and following.tag != "a":
+    # Comments and processing instructions have no text content of their own (their tag is not a string).
+    if following is not None and isinstance(following.tag, str) and following.tag != "a":
         parts.append(following.text_content())
     return " ".join(parts)
 

@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 
 from archive.extract import classify, extract_page, title_may_be_report
 from archive.store import canonical_url, known_report_urls
+from crawler import problems
 from crawler.adapters import detect_platform, get_adapter
 from crawler.adapters.base import Entry, ListParseError, ListRequest
 from crawler.items import FetchedPage, PageGone, PageNotModified, RawFile, RawPage
@@ -73,18 +74,11 @@ class ReportsSpider(scrapy.Spider):
 
     def problem(self, message: str, *, site_level: bool = False) -> None:
         """A failure the user must see: logged, counted and kept for the crawl summary."""
-        assert self.crawler.stats is not None
-        self.logger.error(message)
-        self.count("site_errors" if site_level else "errors")
-        messages = self.crawler.stats.get_value("fazhi/messages") or []
-        self.crawler.stats.set_value("fazhi/messages", [*messages, message])
+        problems.record(self.crawler.stats, message, level="site" if site_level else "error")
 
     def notice(self, message: str) -> None:
         """Something the user should know that is not a failure (the page was archived): shown, not counted."""
-        assert self.crawler.stats is not None
-        self.logger.warning(message)
-        messages = self.crawler.stats.get_value("fazhi/messages") or []
-        self.crawler.stats.set_value("fazhi/messages", [*messages, f"warning: {message}"])
+        problems.record(self.crawler.stats, message, level="warning")
 
     # -- start ----------------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -198,7 +192,11 @@ class ReportsSpider(scrapy.Spider):
             return
         entry: Entry | None = response.meta.get("entry")
         ctype = _header(response, "Content-Type")
-        extracted = extract_page(response.body, response.url, ctype)
+        try:
+            extracted = extract_page(response.body, response.url, ctype)
+        except Exception as exc:  # extraction is meant never to raise; if it does, say where and go on
+            self.problem(f"report page {response.url}: extraction failed ({type(exc).__name__}: {exc})")
+            return
         if extracted.replacement_chars:
             self.notice(
                 f"{response.url}: {extracted.replacement_chars} undecodable characters "
