@@ -20,14 +20,24 @@ class Delivery:
     pending: int
 
 
+def _notifier(urls: tuple[str, ...]) -> apprise.Apprise:
+    notifier = apprise.Apprise()
+    for url in urls:
+        if not notifier.add(url):
+            raise ValueError(f"not a notification URL Apprise understands: {url} (see --notify / FAZHI_NOTIFY)")
+    return notifier
+
+
+def check_urls(urls: tuple[str, ...]) -> None:
+    """Raise ValueError naming the first URL Apprise cannot use."""
+    _notifier(urls)
+
+
 def deliver_pending(sessions: sessionmaker[Session], urls: tuple[str, ...], limit: int = 200) -> Delivery:
     """Send undelivered events in order; one commit per event so a crash never sends one twice."""
     if not urls:
         return Delivery(0, 0, 0)
-    notifier = apprise.Apprise()
-    for url in urls:
-        if not notifier.add(url):
-            raise ValueError(f"not a notification URL Apprise understands: {url}")
+    notifier = _notifier(urls)
     sent = failed = 0
     with sessions() as session:
         ids = session.scalars(

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session
 
 from archive import alerts, query
 from archive.config import Config
 from archive.crawlrun import run_crawl
-from archive.db import make_engine, make_sessionmaker
+from archive.db import DatabaseLocationError, make_engine, make_sessionmaker
 from archive.diff import diff_texts
 from archive.extract import extract_page
 from archive.migrate import upgrade
@@ -55,7 +56,20 @@ def archive_session(config: Config) -> Iterator[Session]:
         engine.dispose()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class FazhiGroup(click.Group):
+    """Turns an archive that cannot be opened into a one-line message and exit 2, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ArgumentError, NoSuchModuleError, DatabaseLocationError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            err_console.print(f"fazhi: cannot open the archive database: {reason}", markup=False)
+            err_console.print("Check --db / FAZHI_DB_URL (e.g. sqlite:///path/fazhi.db).", markup=False)
+            ctx.exit(2)
+
+
+@click.group(cls=FazhiGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="fazhi-archive")
 def cli() -> None:
     """Fazhi Archive: crawl, archive and query governments' annual 法治政府建设 reports."""
@@ -74,6 +88,11 @@ def crawl(site_ids: tuple[str, ...], config: Config) -> None:
 
 
 def crawl_and_report(config: Config, site_ids: tuple[str, ...] | list[str]) -> int:
+    try:
+        alerts.check_urls(config.notify_urls)  # before crawling, not after
+    except ValueError as exc:
+        err_console.print(f"fazhi: {exc}", markup=False)
+        return 2
     engine = make_engine(config.db_url)
     upgrade(engine)  # once here, so parallel site crawls never race to create the schema
 
@@ -96,9 +115,6 @@ def crawl_and_report(config: Config, site_ids: tuple[str, ...] | list[str]) -> i
         console.print(crawl_table(outcome.sites))
     try:
         delivery = alerts.deliver_pending(make_sessionmaker(engine), config.notify_urls)
-    except ValueError as exc:
-        err_console.print(f"[red]alerts not sent:[/] {exc}")
-        return 2
     finally:
         engine.dispose()
     if delivery.sent or delivery.failed:

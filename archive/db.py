@@ -10,12 +10,20 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
+class DatabaseLocationError(RuntimeError):
+    """The SQLite file's folder cannot be made."""
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; on SQLite the file's folder is created and WAL + foreign keys are switched on."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseLocationError(f"cannot create the folder {folder}: {exc.strerror or exc}") from exc
         # A crawl process writes while `fazhi` commands read: wait for the lock instead of failing at once.
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)

@@ -141,3 +141,19 @@ def test_extract_command_on_a_fixture_page(tmp_path: Path) -> None:
     doc = json.loads(result.stdout)
     assert set(doc) == {"title", "published_date", "publisher", "text", "attachments"}
     assert doc["title"] == expected["title"] and doc["text"] == expected["text"]
+
+
+def test_unopenable_database_is_a_clear_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    result = CliRunner().invoke(cli, ["reports", "--db", f"sqlite:///{tmp_path}/file/a.db"])
+    assert result.exit_code == 2 and "cannot create the folder" in result.stderr
+    result = CliRunner().invoke(cli, ["reports", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/x"])
+    assert result.exit_code == 2 and "cannot open the archive database" in result.stderr
+    result = CliRunner().invoke(cli, ["reports", "--db", "nosuchdb://x/y"])
+    assert result.exit_code == 2 and "cannot open the archive database" in result.stderr
+
+
+def test_bad_notify_url_is_refused_before_crawling(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["crawl", "--db", f"sqlite:///{tmp_path}/a.db", "--notify", "nosuch://x"])
+    assert result.exit_code == 2 and "nosuch://x" in result.stderr
+    assert not (tmp_path / "a.db").exists()
