@@ -302,7 +302,3 @@ def known_report_urls(session: Session, site_id: str) -> list[tuple[str, str | N
         )
     ).all()
     return [(r.url, None, None) if r.id in missing else (r.url, r.etag, r.last_modified) for r in rows]
-
-
-def count_versions(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Version)) or 0

@@ -6,7 +6,6 @@ import hashlib
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
 
 # Ideographs (BMP, Extension A, compatibility, supplementary planes), kana, CJK and full-width punctuation,
 # and the curly quotes, dashes and ellipsis Chinese text uses.
@@ -21,11 +20,6 @@ _SPACE_NEAR_CJK = re.compile(f"(?<=[{_CJK_CLASS}]) | (?=[{_CJK_CLASS}])")
 # A whole whitespace run holding a line break: scanning finds each such run from its first character,
 # and the greedy tail takes it to its last.
 _BREAK_RUN = re.compile(r"\s*[\r\n]\s*")
-
-
-def is_cjk(ch: str) -> bool:
-    """True for a Chinese/Japanese character or CJK punctuation mark."""
-    return bool(_CJK.match(ch))
 
 
 def clean_line(raw: str) -> str:
@@ -68,11 +62,6 @@ def _drop_wrapping(text: str) -> str:
         out.append("" if _CJK.match(previous[-1:]) or _CJK.match(piece[:1]) else " ")
         out.append(piece)
     return "".join(out)
-
-
-def clean_paragraphs(lines: Iterable[str]) -> str:
-    """Clean each line, drop the empty ones, join with "\\n"."""
-    return "\n".join(line for line in (clean_line(raw) for raw in lines) if line)
 
 
 def normalize_text(text: str) -> str:
