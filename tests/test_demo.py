@@ -1,0 +1,35 @@
+"""`fazhi demo`, the main job, end to end in a fresh data folder: it crawls, corrects, re-crawls and prints."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portalsim import PortalSim
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_prints_the_archived_reports(tmp_path: Path) -> None:
+    env = {**os.environ, "FAZHI_HOME": str(tmp_path), "COLUMNS": "200"}
+    env.pop("FAZHI_DB_URL", None)
+    env.pop("FAZHI_SITES", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "from archive.cli import main; main()", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Archived demo reports" in result.stdout
+    with PortalSim() as sim:
+        titles = {r.title for r in sim.expected_reports()}
+    for title in titles:
+        assert title in result.stdout, f"{title} missing from the demo table"
+    assert "1 changed" in result.stderr  # the simulated correction was archived as a new version
+    assert (tmp_path / "demo.db").exists() and not (tmp_path / "fazhi.db").exists()
