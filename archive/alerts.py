@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import apprise
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.models import Event, utcnow
@@ -62,5 +62,5 @@ def deliver_pending(sessions: sessionmaker[Session], urls: tuple[str, ...], limi
                 # Keep order: later events wait until the notifier works again.
                 break
     with sessions() as session:
-        pending = len(session.scalars(select(Event.id).where(Event.delivered_at.is_(None))).all())
+        pending = session.scalar(select(func.count()).where(Event.delivered_at.is_(None))) or 0
     return Delivery(sent, failed, pending)

@@ -254,3 +254,21 @@ def test_scrapy_crawl_at_the_repository_root(sim: PortalSim, archive: Archive) -
     )
     expected = {canonical_url(r.url) for r in sim.expected_reports("shangcheng")}
     assert set(archive.reports()) == expected
+
+
+def test_a_site_that_goes_down_loses_nothing_archived(sim: PortalSim, archive: Archive) -> None:
+    assert archive.crawl().returncode == 0
+    before = archive.counts()
+    statuses = {url: r.status for url, r in archive.reports().items()}
+    sim.block("yuhang")
+    sim.stop_site("dinghai")
+    try:
+        for _ in range(2):  # twice: a removal needs two crawls in a row, and an outage must never count as one
+            assert archive.crawl().returncode == 1
+    finally:
+        sim.start_site("dinghai")
+    assert archive.counts() == before
+    assert {url: r.status for url, r in archive.reports().items()} == statuses
+    with archive.session() as s:
+        errors = s.scalars(select(Event).where(Event.kind == "site_error")).all()
+        assert sorted(e.site_id for e in errors) == ["dinghai", "yuhang"]  # once per outage, not per crawl
