@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import apprise
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.models import Event, utcnow
+
+if TYPE_CHECKING:
+    import apprise
 
 MAX_ATTEMPTS = 50  # after this many failures an event stays in the outbox but is no longer retried
 
@@ -21,6 +24,8 @@ class Delivery:
 
 
 def _notifier(urls: tuple[str, ...]) -> apprise.Apprise:
+    import apprise  # loaded only when alerts are configured: it is slow to import
+
     notifier = apprise.Apprise()
     for url in urls:
         if not notifier.add(url):

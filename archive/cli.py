@@ -19,7 +19,7 @@ from archive.crawlrun import run_crawl
 from archive.db import DatabaseLocationError, make_engine, make_sessionmaker
 from archive.diff import diff_texts
 from archive.extract import extract_page
-from archive.migrate import upgrade
+from archive.migrate import ensure_schema, upgrade
 from archive.reextract import reextract as run_reextract
 from archive.render import console, crawl_table, err_console, history_table, print_json, reports_table
 
@@ -49,7 +49,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print one JS
 def archive_session(config: Config) -> Iterator[Session]:
     engine = make_engine(config.db_url)
     try:
-        upgrade(engine)
+        ensure_schema(engine)
         with make_sessionmaker(engine)() as session:
             yield session
     finally:
@@ -94,7 +94,7 @@ def crawl_and_report(config: Config, site_ids: tuple[str, ...] | list[str]) -> i
         err_console.print(f"fazhi: {exc}", markup=False)
         return 2
     engine = make_engine(config.db_url)
-    upgrade(engine)  # once here, so parallel site crawls never race to create the schema
+    ensure_schema(engine)  # once here, so parallel site crawls never race to create the schema
 
     def on_event(event: dict[str, Any]) -> None:
         if event["event"] == "start":
@@ -256,7 +256,7 @@ def reextract(site: str | None, as_json: bool, config: Config) -> None:
     A new version is made only where the text changed; each version records the extractor version that made it.
     """
     engine = make_engine(config.db_url)
-    upgrade(engine)
+    ensure_schema(engine)
     summary = run_reextract(make_sessionmaker(engine), site)
     engine.dispose()
     if as_json:

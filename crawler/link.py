@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.config import Config
 from archive.db import make_engine, make_sessionmaker
-from archive.migrate import upgrade
+from archive.migrate import ensure_schema
 from crawler.sites import Site, load_registry
 
 
@@ -36,7 +36,7 @@ def archive_link(crawler: Crawler) -> ArchiveLink:
     if link is None:
         config = Config.from_env()
         engine = make_engine(config.db_url)
-        upgrade(engine)
+        ensure_schema(engine)
         link = ArchiveLink(config, engine, make_sessionmaker(engine), load_registry(config.sites_path))
         crawler._fazhi_archive = link  # type: ignore[attr-defined]
     return link
