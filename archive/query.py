@@ -93,6 +93,10 @@ def show_report(session: Session, report_id: int, version: int | None = None) ->
         "version": v.version,
         "fetched_at": _iso(v.fetched_at),
         "content_sha256": v.content_sha256,
+        "extractor_version": v.extractor_version,
+        # How the page decoded; replacement characters > 0 flag bytes no codec could read (raw bytes are kept).
+        "encoding": v.encoding,
+        "replacement_chars": v.replacement_chars,
         "text": v.text,
         "attachments": [
             {

@@ -22,7 +22,10 @@ REPORT_KEYS = {
     "id", "site_id", "region", "publisher", "title", "kind", "year", "published_date", "url", "status",
     "version_count", "first_seen_at", "last_changed_at",
 }  # fmt: skip
-SHOW_KEYS = REPORT_KEYS | {"version", "fetched_at", "content_sha256", "text", "attachments"}
+SHOW_KEYS = REPORT_KEYS | {
+    "version", "fetched_at", "content_sha256", "text", "attachments", "extractor_version", "encoding",
+    "replacement_chars",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +91,7 @@ def test_show_history_and_diff(crawled: tuple[PortalSim, Archive]) -> None:
     doc = as_json(archive, "show", str(rid))
     assert set(doc) == SHOW_KEYS and doc["version"] == 2 and doc["version_count"] == 2
     assert doc["text"] == target.text and re.fullmatch(r"[0-9a-f]{64}", doc["content_sha256"])
+    assert (doc["encoding"], doc["replacement_chars"]) == ("utf-8", 0)
     for att in doc["attachments"]:
         assert set(att) == {"url", "filename", "media_type", "sha256", "text"}
     first = as_json(archive, "show", str(rid), "--version", "1")
