@@ -159,6 +159,12 @@ def show(report_id: int, version: int | None, as_json: bool, config: Config) -> 
         f" · version {doc['version']}/{doc['version_count']} · {doc['status']}"
     )
     console.print(doc["url"], style="dim")
+    if doc["replacement_chars"]:
+        err_console.print(
+            f"warning: {doc['replacement_chars']} characters of this page could not be decoded "
+            f"(read as {doc['encoding']}); the raw bytes are kept in the archive",
+            markup=False,
+        )
     console.print()
     console.print(doc["text"], markup=False)
     for att in doc["attachments"]:
