@@ -288,7 +288,13 @@ def known_report_urls(session: Session, site_id: str) -> list[tuple[str, str | N
     A report whose latest version misses an attachment (a gateway that was down or rate-limited) gets no
     validators, so the page is fetched in full and its attachments are tried again.
     """
-    latest = select(Version.report_id, func.max(Version.id).label("vid")).group_by(Version.report_id).subquery()
+    latest = (
+        select(Version.report_id, func.max(Version.id).label("vid"))
+        .join(Report, Report.id == Version.report_id)
+        .where(Report.site_id == site_id)
+        .group_by(Version.report_id)
+        .subquery()
+    )
     missing = set(
         session.scalars(
             select(latest.c.report_id)

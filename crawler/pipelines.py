@@ -43,9 +43,8 @@ class ArchivePipeline:
             if isinstance(item, FetchedPage | RawPage):
                 page, extracted = (item.page, item.extracted) if isinstance(item, FetchedPage) else (item, None)
                 result = store.ingest(session, page, crawl_run_id=run_id, derived=derive(page, extracted))
-                self._inc(f"reports_{result.outcome.value}")
-                if result.outcome is store.Outcome.SKIPPED:
-                    self._inc("skipped_not_report")
+                skipped = result.outcome is store.Outcome.SKIPPED
+                self._inc("skipped_not_report" if skipped else f"reports_{result.outcome.value}")
             elif isinstance(item, PageNotModified):
                 if store.mark_unchanged(session, item.site_id, item.url, item.fetched_at) is not None:
                     self._inc("reports_unchanged")

@@ -36,9 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         crawlers.append(crawler)
         process.crawl(crawler, site=site.id)
     process.start()
-    failed = [c for c in crawlers if c.stats and c.stats.get_value("fazhi/site_errors", 0)]
-    partial = [c for c in crawlers if c.stats and c.stats.get_value("fazhi/errors", 0)]
-    return 1 if failed or partial else 0
+    failed = any(
+        c.stats and (c.stats.get_value("fazhi/site_errors", 0) or c.stats.get_value("fazhi/errors", 0))
+        for c in crawlers
+    )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
