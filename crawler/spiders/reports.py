@@ -271,6 +271,9 @@ class ReportsSpider(scrapy.Spider):
                 "pending": pending[1:],
                 "done": done,
                 "filename": filename,
+                # The link as the page shows it: files are matched to the page's links by it, and the request's
+                # own URL may differ (percent-encoded by Scrapy, or another after a redirect).
+                "link": url,
             },
             dont_filter=True,
         )
@@ -278,7 +281,7 @@ class ReportsSpider(scrapy.Spider):
     def parse_file(self, response: Response) -> Iterator[Any]:
         self.count("files_fetched")
         raw = RawFile(
-            url=_asked_url(response.request) if response.request else response.url,
+            url=response.meta["link"],
             filename=response.meta["filename"] or _filename_from_url(response.url),
             status=response.status,
             body=response.body,
@@ -288,7 +291,7 @@ class ReportsSpider(scrapy.Spider):
 
     def file_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
-        url = _asked_url(request)
+        url = request.meta["link"]
         reason = self._describe(failure)
         if failure.check(OutOfScope):
             # A download gateway on another host is real; the user decides whether the site may go there.
@@ -324,12 +327,6 @@ class ReportsSpider(scrapy.Spider):
             return f"HTTP {status}"
         value = failure.value
         return f"{type(value).__name__}: {value}" if str(value) else type(value).__name__
-
-
-def _asked_url(request: scrapy.Request) -> str:
-    """The URL the page linked, before any redirect: the page's attachment links are matched by it."""
-    redirects: list[str] = request.meta.get("redirect_urls") or []
-    return redirects[0] if redirects else request.url
 
 
 def _filename_from_url(url: str) -> str:
