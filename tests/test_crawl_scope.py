@@ -71,14 +71,18 @@ def test_an_offsite_attachment_link_is_never_requested(sim: PortalSim, archive: 
     assert by_url[offsite].sha256 is None and "allowed_domains" in (by_url[offsite].error or "")
 
 
-def test_an_attachment_redirect_to_another_host_is_not_followed(sim: PortalSim, archive: Archive) -> None:
+def test_redirects_to_another_host_are_not_followed(sim: PortalSim, archive: Archive) -> None:
     (target,) = [r for r in sim.expected_reports("yuhang") if r.attachments]
     sim.redirect("yuhang", target.attachments[0].url, _as_localhost(sim, "putuo", "/internal/redirected.docx"))
+    moved = next(r for r in sim.expected_reports("yuhang") if r.key != target.key)
+    sim.redirect("yuhang", moved.url, _as_localhost(sim, "putuo", "/internal/moved.html"))
     result = archive.crawl("yuhang")
     assert sim.requests("putuo") == [], "the crawler followed a redirect to a host outside allowed_domains"
     assert sim.hits("yuhang", "/module/download/") == 1  # asked once, answered with the redirect
     (site,) = result.sites
     assert any("outside the site's allowed_domains" in m for m in site["messages"]), site["messages"]
+    assert any(f"report page {moved.url} redirects to" in m for m in site["messages"]), site["messages"]
+    assert canonical_url(moved.url) not in archive.reports()
     url = canonical_url(target.url)
     assert archive.latest_text(url) == target.text  # the page is kept
     (att,) = _attachments(archive, url)

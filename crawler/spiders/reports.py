@@ -308,7 +308,11 @@ class ReportsSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         if failure.check(OutOfScope):
             self.count("skipped_offsite")
-            self.logger.info("not fetched (%s): %s", failure.value, request.url)
+            redirects: list[str] = request.meta.get("redirect_urls") or []
+            if redirects:  # a page of the site that now sends us elsewhere: worth a look, not a failure
+                self.notice(f"report page {redirects[0]} redirects to {request.url}, not followed: {failure.value}")
+            else:  # lists often link other governments' sites: expected, so only logged
+                self.logger.info("not fetched (%s): %s", failure.value, request.url)
             return
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             self.count("skipped_robots")
