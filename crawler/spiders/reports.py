@@ -330,6 +330,8 @@ class ReportsSpider(scrapy.Spider):
                 return "HTTP 403: the site refused us (blocked?)"
             return f"HTTP {status}"
         value = failure.value
+        if isinstance(value, OutOfScope):
+            return str(value)  # says which host and why; the class name adds nothing for the user
         return f"{type(value).__name__}: {value}" if str(value) else type(value).__name__
 
 
