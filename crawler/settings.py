@@ -47,6 +47,14 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
 }
 
+# Every request stays on the site's allowed_domains and, for a public site, off private addresses: both checked
+# before robots.txt is asked, so an out-of-scope host is never contacted at all (see crawler/scope.py).
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.scope.SiteScopeMiddleware": 50,
+    "crawler.scope.PrivateAddressMiddleware": 60,
+}
+
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ import yaml
 
 PLATFORMS = ("hanweb-jpage", "hanweb-jpaas", "trs", "static", "auto")
 _ID = re.compile(r"^[a-z0-9-]+$")
+_HOST = re.compile(r"^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$")  # dot-separated labels, lower case (as Scrapy compares)
 _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
 DEFAULT_DELAY = 1.0  # seconds between requests to one host unless the registry says otherwise
 
@@ -107,13 +109,29 @@ def _site(raw: dict[str, Any], source: str, index: int) -> Site:
         urls = [urls]
     if not isinstance(urls, list):
         raise fail("start_urls", "must be a list of URLs")
+    hosts: list[str] = []
     for url in urls:
-        parts = urlsplit(str(url))
+        try:
+            parts = urlsplit(str(url))
+            parts.port  # noqa: B018 -- raises on a port that is no number or out of range
+        except ValueError as exc:
+            raise fail("start_urls", f"{url!r} is not a valid URL ({exc})") from exc
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise fail("start_urls", f"{url!r} is not an http(s) URL")
-    domains = raw.get("allowed_domains") or sorted({urlsplit(u).hostname or "" for u in urls})
+        hosts.append(parts.hostname)
+    domains = raw.get("allowed_domains") or sorted(set(hosts))
     if not isinstance(domains, list) or not all(isinstance(d, str) and d for d in domains):
         raise fail("allowed_domains", "must be a list of host names")
+    domains = [d.strip().lower() for d in domains]
+    for domain in domains:
+        if (problem := _domain_problem(domain)) is not None:
+            raise fail("allowed_domains", problem)
+    for url, host in zip(urls, hosts, strict=True):
+        if not in_domains(host, domains):
+            raise fail(
+                "start_urls",
+                f"{url!r} is outside allowed_domains ({', '.join(domains)}); add {host} to allowed_domains",
+            )
     schedule = raw.get("schedule")
     if schedule is not None:
         fields = str(schedule).split()
@@ -136,6 +154,47 @@ def _site(raw: dict[str, Any], source: str, index: int) -> Site:
         schedule=str(schedule) if schedule is not None else None,
         delay=float(delay),
     )
+
+
+def in_domains(host: str, domains: list[str] | tuple[str, ...]) -> bool:
+    """Whether `host` is one of `domains` or a subdomain of one: what Scrapy's offsite filter allows."""
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _domain_problem(entry: str) -> str | None:
+    """Why `entry` is no host name for allowed_domains, with what to write instead; None when it is one."""
+    if "/" in entry:
+        try:
+            host = urlsplit(entry if "://" in entry else "//" + entry).hostname
+        except ValueError:
+            host = None
+        return f"{entry!r} is a URL; write only its host name{f' ({host})' if host else ''}"
+    if entry.startswith(("*", ".")):
+        bare = entry.lstrip("*.")
+        return f"{entry!r}: write {bare!r}, subdomains are always included"
+    bracketed = entry.strip("[]") if entry.startswith("[") else None
+    if bracketed is not None and _is_ip(bracketed):
+        return f"{entry!r}: write the IPv6 address without brackets ({bracketed})"
+    if _is_ip(entry):
+        return None
+    if ":" in entry:
+        host = entry.rsplit(":", 1)[0].strip("[]")
+        return f"{entry!r}: allowed_domains take host names without a port; write {host}"
+    if not _HOST.match(entry):
+        try:
+            ascii_form = entry.encode("idna").decode("ascii")
+        except UnicodeError:
+            return f"{entry!r} is not a host name"
+        return f"{entry!r}: write the host name in its ASCII form ({ascii_form})"
+    return None
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def select_sites(sites: list[Site], ids: list[str] | tuple[str, ...]) -> list[Site]:

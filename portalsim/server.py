@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from portalsim import chrome, hanweb_jpage, jpaas, static, trs
 from portalsim.model import LoggedRequest
 from portalsim.state import SiteState
-from portalsim.wire import Request, Response, canonical_header, html_response
+from portalsim.wire import Request, Response, canonical_header, esc, html_response
 
 PLATFORMS: dict[str, ModuleType] = {
     "hanweb-jpage": hanweb_jpage,
@@ -50,6 +50,16 @@ def _not_modified(req: Request, etag: str, last_modified: dt.datetime) -> bool:
     return last_modified.replace(microsecond=0) <= when
 
 
+def _add_links(response: Response, state: SiteState, links: list[tuple[str, str]]) -> None:
+    """Extra links at the end of an article page, outside its menus and footer: where attachment links go."""
+    if not links:
+        return
+    html = "".join(f'<p class="attachment"><a href="{esc(url)}">{esc(text)}</a></p>' for url, text in links)
+    snippet = html.encode(state.spec.encoding, errors="xmlcharrefreplace")
+    head, sep, tail = response.body.rpartition(b"</body>")
+    response.body = head + snippet + sep + tail if sep else response.body + snippet
+
+
 def dispatch(req: Request, state: SiteState) -> Response:
     """The whole answer of a site to one request, controls first, then the platform."""
     if state.blocked:
@@ -61,6 +71,8 @@ def dispatch(req: Request, state: SiteState) -> Response:
         return _status_page(state, injected)
     if req.path == "/robots.txt":
         return Response(200, ROBOTS.encode("ascii"), "text/plain")
+    if (redirect := state.redirect_for(req.path, req.raw_path)) is not None:
+        return Response(redirect[0], b"", "text/html", {"Location": redirect[1]})
     if (new_path := state.moved_to(req.path)) is not None:
         moved = Response(301, b"", "text/html")
         moved.headers["Location"] = new_path
@@ -71,6 +83,8 @@ def dispatch(req: Request, state: SiteState) -> Response:
     response = PLATFORMS[state.spec.platform].handle(req, state)
     if response is None:
         return _status_page(state, 404)
+    if article is not None and response.status == 200:
+        _add_links(response, state, state.extra_links(article.key))
     if response.last_modified is not None and response.status == 200:
         etag = '"' + hashlib.sha1(response.body).hexdigest()[:20] + '"'
         response.headers["ETag"] = etag

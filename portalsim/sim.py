@@ -146,6 +146,16 @@ class PortalSim:
         server = self._server(site_id)
         server.state.fail(path.removeprefix(server.base_url), status, times)
 
+    def add_attachment_link(self, site_id: str, article_key: str, url: str, filename: str) -> None:
+        """The article's page links one more attachment, at `url` on any host (say another site's port under
+        the name localhost), until reset()."""
+        self._server(site_id).state.add_link(article_key, url, filename)
+
+    def redirect(self, site_id: str, path: str, location: str, status: int = 302) -> None:
+        """Answer `path` (or path and query) with `status` and `location` (absolute: any host), until reset()."""
+        server = self._server(site_id)
+        server.state.redirect(path.removeprefix(server.base_url), location, status)
+
     def block(self, site_id: str) -> None:
         """Every request to the site answers 412 with a JavaScript challenge page, until unblock()."""
         self._server(site_id).state.blocked = True

@@ -40,6 +40,8 @@ class SiteState:
             self._failures: dict[str, _Failure] = {}
             self._mislabels: dict[str, str] = {}
             self._moved: dict[str, str] = {}  # old path -> new path, answered with 301
+            self._redirects: dict[str, tuple[int, str]] = {}  # path -> (status, absolute Location)
+            self._extra_links: dict[str, list[tuple[str, str]]] = {}  # article key -> [(url, link text)]
             self.blocked = False
             self.list_api_refuses = False  # the list API answers success:false (a changed template, say)
             self._log: list[LoggedRequest] = []
@@ -139,6 +141,22 @@ class SiteState:
                 return None
             failure.remaining -= 1
             return failure.status
+
+    def add_link(self, key_or_path: str, url: str, text: str) -> None:
+        with self._lock:
+            self._extra_links.setdefault(self.article(key_or_path).key, []).append((url, text))
+
+    def extra_links(self, key: str) -> list[tuple[str, str]]:
+        with self._lock:
+            return list(self._extra_links.get(key, []))
+
+    def redirect(self, path: str, location: str, status: int) -> None:
+        with self._lock:
+            self._redirects[path] = (status, location)
+
+    def redirect_for(self, path: str, raw_path: str) -> tuple[int, str] | None:
+        with self._lock:
+            return self._redirects.get(raw_path) or self._redirects.get(path)
 
     # -- log ---------------------------------------------------------------------------------------
     def record(self, entry: LoggedRequest) -> None:

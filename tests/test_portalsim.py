@@ -342,6 +342,29 @@ def test_fail_answers_then_recovers(sim: PortalSim) -> None:
     assert fetch(site.start_url)[0] == 200
 
 
+def test_extra_attachment_link_and_redirect_to_another_host(sim: PortalSim) -> None:
+    rep = report(sim, "yuhang", "report-2023")
+    elsewhere = sim.url("putuo", "/internal/x.docx").replace("//127.0.0.1:", "//localhost:")
+    sim.add_attachment_link("yuhang", rep.key, elsewhere, "内部.docx")
+    page = get_ok(rep.url).decode("utf-8")
+    assert f'<a href="{elsewhere}">内部.docx</a>' in page
+    assert page.index(elsewhere) > page.index('id="zoom"') and page.rstrip().endswith("</body></html>")
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect())
+    sim.redirect("yuhang", rep.attachments[0].url, elsewhere)
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        opener.open(rep.attachments[0].url, timeout=10)
+    assert answer.value.code == 302 and answer.value.headers["Location"] == elsewhere
+    assert sim.requests("putuo") == []  # the simulator only says where; it never goes there itself
+    sim.reset("yuhang")
+    assert elsewhere not in get_ok(rep.url).decode("utf-8")
+    assert fetch(rep.attachments[0].url)[0] == 200
+
+
 def test_block_answers_412_challenge(sim: PortalSim) -> None:
     site = sim.site("putuo")
     sim.block("putuo")

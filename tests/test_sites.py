@@ -51,6 +51,31 @@ def test_defaults_are_filled_in() -> None:
         (('division_code: "330110"', "division_code: 33"), 5, "GB/T 2260"),
         (("    platform: hanweb-jpage", "    platfrom: trs"), 6, "platfrom: unknown field"),
         (("  - id: yuhang", "  - id: yuhang\n    delay: -1"), 3, "delay: -1 must be"),
+        (
+            ("      - https://www.yuhang.gov.cn/col/col1229174959/index.html", "      - http://[::1/x"),
+            7,
+            "start_urls: 'http://[::1/x' is not a valid URL (Invalid IPv6 URL)",
+        ),
+        (
+            ('schedule: "0 7 * * *"', "schedule: \"0 7 * * *\"\n    allowed_domains: ['https://www.yuhang.gov.cn/']"),
+            10,
+            "allowed_domains: 'https://www.yuhang.gov.cn/' is a URL; write only its host name (www.yuhang.gov.cn)",
+        ),
+        (
+            ('schedule: "0 7 * * *"', 'schedule: "0 7 * * *"\n    allowed_domains: [www.yuhang.gov.cn:443]'),
+            10,
+            "without a port; write www.yuhang.gov.cn",
+        ),
+        (
+            ('schedule: "0 7 * * *"', "schedule: \"0 7 * * *\"\n    allowed_domains: ['*.yuhang.gov.cn']"),
+            10,
+            "write 'yuhang.gov.cn', subdomains are always included",
+        ),
+        (
+            ('schedule: "0 7 * * *"', 'schedule: "0 7 * * *"\n    allowed_domains: [www.hangzhou.gov.cn]'),
+            7,
+            "is outside allowed_domains (www.hangzhou.gov.cn); add www.yuhang.gov.cn to allowed_domains",
+        ),
     ],
 )
 def test_bad_registry_names_file_line_and_reason(change: tuple[str, str], line: int, reason: str) -> None:
@@ -60,6 +85,15 @@ def test_bad_registry_names_file_line_and_reason(change: tuple[str, str], line: 
         parse_registry(text, "sites.yaml")
     assert f"sites.yaml:{line}:" in str(info.value)
     assert reason in str(info.value)
+
+
+def test_allowed_domains_cover_subdomains_and_other_hosts() -> None:
+    text = GOOD + "    allowed_domains: [YUHANG.gov.cn, file.zjzwfw.gov.cn]\n"
+    (site,) = parse_registry(text)
+    # Lower case, as Scrapy compares host names; a download host elsewhere is the user's to allow.
+    assert site.allowed_domains == ("yuhang.gov.cn", "file.zjzwfw.gov.cn")
+    (ipv6,) = parse_registry(GOOD.replace("https://www.yuhang.gov.cn/", "http://[::1]:8080/"))
+    assert ipv6.allowed_domains == ("::1",)
 
 
 def test_duplicate_ids_are_refused() -> None:

@@ -10,6 +10,7 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -23,6 +24,7 @@ from crawler.adapters import detect_platform, get_adapter
 from crawler.adapters.base import Entry, ListParseError, ListRequest
 from crawler.items import FetchedPage, PageGone, PageNotModified, RawFile, RawPage
 from crawler.link import archive_link
+from crawler.scope import OutOfScope
 from crawler.sites import Site
 
 GONE = (404, 410)
@@ -50,6 +52,8 @@ class ReportsSpider(scrapy.Spider):
         self.platform: str | None = None
         self.list_requests: dict[str, int] = {}  # further list pages requested, per column
         self.max_list_pages = 200
+        self.known_reports = 0  # the site's active reports in the archive when the crawl began
+        self._found_checked = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -57,6 +61,8 @@ class ReportsSpider(scrapy.Spider):
         link = archive_link(crawler)
         spider.site = link.site(spider.site_id)
         spider.allowed_domains = list(spider.site.allowed_domains)
+        spider.start_urls = list(spider.site.start_urls)  # where the site itself lives (crawler/scope.py)
+        crawler.signals.connect(spider.check_found, signal=signals.spider_idle)
         spider.platform = None if spider.site.platform == "auto" else spider.site.platform
         spider.max_list_pages = crawler.settings.getint("FAZHI_MAX_LIST_PAGES", 200)
         # Settings are still open here (Scrapy freezes them after the spider is made): the registry's per-site
@@ -95,6 +101,7 @@ class ReportsSpider(scrapy.Spider):
         link = archive_link(self.crawler)
         with link.sessions() as session:
             known = known_report_urls(session, self.site.id)
+        self.known_reports = len(known)
         for url, etag, last_modified in known:
             headers = {}
             if etag:
@@ -127,6 +134,7 @@ class ReportsSpider(scrapy.Spider):
             )
         for entry in page.entries:
             if title_may_be_report(entry.title):
+                self.count("list_candidates")
                 yield self._article_request(entry.url, entry, referer=column)
             else:
                 self.count("skipped_by_title")
@@ -138,6 +146,25 @@ class ReportsSpider(scrapy.Spider):
                 break
             self.list_requests[column] = planned + 1
             yield self._list_request(nxt, column)
+
+    def check_found(self) -> None:
+        """A site whose lists yield no report-like entry has failed, even where its known reports still answer:
+        a wrong platform, a moved column or a changed template looks just like that."""
+        if self._found_checked:
+            return
+        self._found_checked = True
+        stats = self.crawler.stats
+        assert stats is not None
+        if stats.get_value("fazhi/site_errors", 0) or stats.get_value("fazhi/list_candidates", 0):
+            return  # found something, or already failed with a more precise reason
+        entries = int(stats.get_value("fazhi/list_entries", 0))
+        read = f"{entries} entries read, none titled like a report" if entries else "no entries read"
+        before = f"; the archive holds {self.known_reports} reports from earlier crawls" if self.known_reports else ""
+        self.problem(
+            f"the lists of {self.site_id} yielded no report entries ({read}){before}: "
+            f"check its platform ({self.platform or 'auto'}) and start_urls",
+            site_level=True,
+        )
 
     def _list_request(self, nxt: ListRequest, column: str) -> scrapy.Request:
         headers = dict(nxt.headers)
@@ -244,7 +271,9 @@ class ReportsSpider(scrapy.Spider):
                 "pending": pending[1:],
                 "done": done,
                 "filename": filename,
-                "allow_offsite": True,  # download gateways often live on another host
+                # The link as the page shows it: files are matched to the page's links by it, and the request's
+                # own URL may differ (percent-encoded by Scrapy, or another after a redirect).
+                "link": url,
             },
             dont_filter=True,
         )
@@ -252,7 +281,7 @@ class ReportsSpider(scrapy.Spider):
     def parse_file(self, response: Response) -> Iterator[Any]:
         self.count("files_fetched")
         raw = RawFile(
-            url=response.request.url if response.request else response.url,
+            url=response.meta["link"],
             filename=response.meta["filename"] or _filename_from_url(response.url),
             status=response.status,
             body=response.body,
@@ -262,13 +291,29 @@ class ReportsSpider(scrapy.Spider):
 
     def file_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
+        url = request.meta["link"]
         reason = self._describe(failure)
-        self.problem(f"attachment {request.url}: {reason}; the page is kept without it")
-        raw = RawFile(url=request.url, filename=request.meta["filename"], error=reason)
+        if failure.check(OutOfScope):
+            # A download gateway on another host is real; the user decides whether the site may go there.
+            self.notice(
+                f"attachment {url} not fetched: {reason}; if it is the site's download host, "
+                f"add that host to allowed_domains"
+            )
+        else:
+            self.problem(f"attachment {url}: {reason}; the page is kept without it")
+        raw = RawFile(url=url, filename=request.meta["filename"], error=reason)
         yield from self._next_file(request.meta["fetched"], request.meta["pending"], [*request.meta["done"], raw])
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(OutOfScope):
+            self.count("skipped_offsite")
+            redirects: list[str] = request.meta.get("redirect_urls") or []
+            if redirects:  # a page of the site that now sends us elsewhere: worth a look, not a failure
+                self.notice(f"report page {redirects[0]} redirects to {request.url}, not followed: {failure.value}")
+            else:  # lists often link other governments' sites: expected, so only logged
+                self.logger.info("not fetched (%s): %s", failure.value, request.url)
+            return
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             self.count("skipped_robots")
             self.logger.info("not fetched (robots.txt or filter): %s", request.url)
@@ -285,6 +330,8 @@ class ReportsSpider(scrapy.Spider):
                 return "HTTP 403: the site refused us (blocked?)"
             return f"HTTP {status}"
         value = failure.value
+        if isinstance(value, OutOfScope):
+            return str(value)  # says which host and why; the class name adds nothing for the user
         return f"{type(value).__name__}: {value}" if str(value) else type(value).__name__
 
 
