@@ -103,25 +103,39 @@ def find_report(session: Session, site_id: str, url: str) -> Report | None:
     ).one_or_none()
 
 
-def _file_bytes(d: Derived, file_hashes: dict[str, str | None]) -> list[str] | None:
-    """SHA-256 of each attachment's bytes, sorted; None when one is missing (its content is then unknown)."""
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What decides whether two pages are one report: text, attachment bytes, title and year."""
+
+    content_sha256: str
+    files: tuple[str, ...] | None  # SHA-256 of each attachment's bytes, sorted; None when one is missing
+    title: str  # without whitespace
+    year: int | None
+    pointer: bool  # the page only points at its attachment(s)
+
+
+def identity(d: Derived, file_hashes: dict[str, str | None]) -> Identity:
     hashes = [file_hashes.get(a.url) for a in d.attachments]
-    return None if any(h is None for h in hashes) else sorted(h for h in hashes if h is not None)
+    files = None if any(h is None for h in hashes) else tuple(sorted(h for h in hashes if h))
+    return Identity(d.content_sha256, files, "".join(d.title.split()), d.year, d.pointer)
 
 
-def _same_title(a: str, b: str) -> bool:
-    return "".join(a.split()) == "".join(b.split())
-
-
-def _twin(session: Session, site_id: str, d: Derived, file_hashes: dict[str, str | None]) -> Report | None:
-    """An active report of the site that this page is really a copy of (moved, or posted in a second column).
+def is_copy(a: Identity, b: Identity) -> bool:
+    """True when two pages really hold one report (a moved page, or a second column posting it).
 
     Equal text alone is not enough: many pages read only "详见附件" and differ in their attachment. A copy has
     the same content hash (page and attachment texts), the same attachment bytes, title and year; a pointer
     page is a copy only by its attachment bytes, and never when an attachment is missing or it has none.
     """
-    mine = _file_bytes(d, file_hashes)
-    if mine is None or (d.pointer and not mine):
+    if a.files is None or b.files is None or ((a.pointer or b.pointer) and not a.files):
+        return False
+    return (a.content_sha256, a.files, a.title, a.year) == (b.content_sha256, b.files, b.title, b.year)
+
+
+def _twin(session: Session, site_id: str, d: Derived, file_hashes: dict[str, str | None]) -> Report | None:
+    """An active report of the site that this page is a copy of (see is_copy), found through the hash index."""
+    mine = identity(d, file_hashes)
+    if mine.files is None:
         return None
     candidates = session.execute(
         select(Report, Version)
@@ -132,10 +146,10 @@ def _twin(session: Session, site_id: str, d: Derived, file_hashes: dict[str, str
         latest = latest_version(session, report.id)
         if latest is None or latest.id != version.id:
             continue
-        theirs = [a.sha256 for a in version.attachments]
-        if any(h is None for h in theirs) or sorted(h for h in theirs if h) != mine:
-            continue
-        if _same_title(version.title, d.title) and report.year == d.year:
+        hashes = [a.sha256 for a in version.attachments]
+        files = None if any(h is None for h in hashes) else tuple(sorted(h for h in hashes if h))
+        theirs = Identity(version.content_sha256, files, "".join(version.title.split()), report.year, False)
+        if is_copy(mine, theirs):
             return report
     return None
 
@@ -216,12 +230,13 @@ def ingest(
     if report.status == "removed":
         report.status = "active"  # it is back: the next removal is news again
 
-    if previous is not None and previous.content_sha256 == d.content_sha256:
-        return IngestResult(Outcome.UNCHANGED, report.id, previous.version)
+    # Before the hash check: a scanned attachment adds no text, yet its bytes complete the version.
     if previous is not None and completes(session, previous, page, sha, d, file_hashes):
         complete_version(previous, d, file_hashes)
         _follow_metadata(report, d)
         return IngestResult(Outcome.UNCHANGED, report.id, previous.version, reason="a missing attachment arrived")
+    if previous is not None and previous.content_sha256 == d.content_sha256:
+        return IngestResult(Outcome.UNCHANGED, report.id, previous.version)
 
     number = 1 if previous is None else previous.version + 1
     change = "new" if previous is None else "changed"
