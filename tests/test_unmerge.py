@@ -7,7 +7,9 @@ directly, then repairs them and crawls on with the current ingest.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+from click.testing import CliRunner
 from conftest import hanweb_page
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +17,7 @@ from test_identity import BASE, BUREAU, BUREAU_TEXT, FINANCE, FINANCE_TEXT, PARA
 from test_identity import pointer as pointer_page
 
 from archive import events, store
+from archive.cli import cli
 from archive.derive import derive
 from archive.models import Event, Report, ReportURL, Version, utcnow
 from archive.raw import RawPage
@@ -83,9 +86,7 @@ def _pending(sessions: sessionmaker[Session]) -> list[tuple[str, int | None]]:
         return [(e.kind, e.version) for e in rows]
 
 
-def test_reextract_splits_flip_flopping_twins(sessions: sessionmaker[Session]) -> None:
-    a_doc, b_doc = _docx(BUREAU_TEXT), _docx(FINANCE_TEXT)
-    a_text, b_text = "\n".join(BUREAU_TEXT), "\n".join(FINANCE_TEXT)
+def _flip_flopping_twins(sessions: sessionmaker[Session], a_doc: bytes, b_doc: bytes) -> None:
     with sessions.begin() as s:
         _site(s)
         # Crawl 1: both attachments answer 503; the second page reads like the first and became its alias.
@@ -96,6 +97,12 @@ def test_reextract_splits_flip_flopping_twins(sessions: sessionmaker[Session]) -
         _old_ingest(s, pointer_page(2, FINANCE, "b.docx", b_doc, at=T0 + DAY), a)
         _old_ingest(s, pointer_page(1, BUREAU, "a.docx", a_doc, at=T0 + 2 * DAY), a)
         _old_ingest(s, pointer_page(2, FINANCE, "b.docx", b_doc, at=T0 + 2 * DAY), a)
+
+
+def test_reextract_splits_flip_flopping_twins(sessions: sessionmaker[Session]) -> None:
+    a_doc, b_doc = _docx(BUREAU_TEXT), _docx(FINANCE_TEXT)
+    a_text, b_text = "\n".join(BUREAU_TEXT), "\n".join(FINANCE_TEXT)
+    _flip_flopping_twins(sessions, a_doc, b_doc)
     assert len(_texts(sessions)[f"{BASE}1.html"]) == 5
     assert _pending(sessions) == [("changed", 3), ("changed", 4), ("changed", 5)]
 
@@ -173,3 +180,17 @@ def test_reextract_folds_a_late_attachment_into_its_version(sessions: sessionmak
         (2, "changed", "\n".join(corrected)),
     ]
     assert _pending(sessions) == [("changed", 2)]  # the correction's alert, now for version 2
+
+
+def test_fazhi_reextract_reports_the_repair(sessions: sessionmaker[Session], db_url: str) -> None:
+    _flip_flopping_twins(sessions, _docx(BUREAU_TEXT), _docx(FINANCE_TEXT))
+    result = CliRunner().invoke(cli, ["reextract", "--json", "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"checked": 1, "changed": 0, "failed": [], "split": 1, "folded": 3}
+    with sessions() as s:
+        ids = s.scalars(select(Report.id).order_by(Report.id)).all()
+    for report_id in ids:
+        history = CliRunner().invoke(cli, ["history", str(report_id), "--json", "--db", db_url])
+        assert [v["version"] for v in json.loads(history.stdout)] == [1], history.output
+    text = CliRunner().invoke(cli, ["reextract", "--db", db_url])
+    assert text.exit_code == 0 and "2 reports checked" in text.stdout and "repaired" not in text.stdout
