@@ -198,7 +198,7 @@ def ingest(
     if d.kind is None and report is None:
         return IngestResult(Outcome.SKIPPED, reason=d.reason)
     if report is None and (twin := _twin(session, page.site_id, d, file_hashes)) is not None:
-        # The same text at a new URL: the page moved, or a second column posts it. One report, two URLs.
+        # A copy at a new URL (see is_copy): the page moved, or a second column posts it. One report, two URLs.
         _add_alias(session, twin, page.url, "same_text", page.fetched_at)
         twin.last_checked_at = page.fetched_at
         return IngestResult(Outcome.UNCHANGED, twin.id, None, reason=f"same text as report {twin.id}")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from archive.derive import Derived, derive
 from archive.models import Attachment, Event, Fetch, Report, ReportURL, Version
@@ -81,7 +81,8 @@ def repair_report(session: Session, report: Report) -> RepairSummary:
 
 
 def _versions(session: Session, report_id: int) -> list[Version]:
-    return list(session.scalars(select(Version).where(Version.report_id == report_id).order_by(Version.version)))
+    stmt = select(Version).where(Version.report_id == report_id).order_by(Version.version)
+    return list(session.scalars(stmt.options(selectinload(Version.attachments))))
 
 
 def _served_at(session: Session, site_id: str, captures: set[str]) -> dict[str, set[str]]:
