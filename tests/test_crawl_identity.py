@@ -3,13 +3,16 @@ from the portal simulator into real SQLite and PostgreSQL archives."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from crawlkit import Archive, make_archive
 from sqlalchemy import select
 
+from archive.cli import cli
 from archive.models import Event, Report, ReportURL, Version
 from archive.store import canonical_url
 from portalsim import ExpectedReport, PortalSim
@@ -81,3 +84,13 @@ def test_twin_pointer_pages_with_flaky_attachments_stay_two_reports(
         assert not s.scalars(select(Event).where(Event.kind == "changed")).all()
         kinds = s.scalars(select(Report.kind).where(Report.id.in_([a_id, b_id]))).all()
         assert kinds == ["department_report", "department_report"]
+    # What a reader sees: one version each, the attachment's text and file, the hash of the completed text.
+    for report_id, twin in [(a_id, first), (b_id, second)]:
+        db = ["--db", archive.config.db_url]
+        shown = json.loads(CliRunner().invoke(cli, ["show", str(report_id), "--json", *db]).stdout)
+        assert (shown["version"], shown["text"], shown["version_count"]) == (1, twin.text, 1)
+        assert shown["attachments"][0]["sha256"] and shown["attachments"][0]["text"] == twin.text
+        history = json.loads(CliRunner().invoke(cli, ["history", str(report_id), "--json", *db]).stdout)
+        assert [(h["version"], h["change"], h["content_sha256"]) for h in history] == [
+            (1, "new", shown["content_sha256"])
+        ]
