@@ -260,15 +260,30 @@ def reextract(site: str | None, as_json: bool, config: Config) -> None:
     """Re-derive report texts from the stored raw captures with the current extractor (no crawling).
 
     A new version is made only where the text changed; each version records the extractor version that made it.
+    Reports that an older archive merged by their text alone are split again, and versions that changed
+    nothing (only a late attachment) are folded into the version they complete.
     """
     engine = make_engine(config.db_url)
     ensure_schema(engine)
     summary = run_reextract(make_sessionmaker(engine), site)
     engine.dispose()
     if as_json:
-        print_json({"checked": summary.checked, "changed": summary.changed, "failed": list(summary.failed)})
+        print_json(
+            {
+                "checked": summary.checked,
+                "changed": summary.changed,
+                "failed": list(summary.failed),
+                "split": summary.split,
+                "folded": summary.folded,
+            }
+        )
     else:
         console.print(f"{summary.checked} reports checked, {summary.changed} got a new version")
+        if summary.split or summary.folded:
+            console.print(
+                f"repaired: {summary.split} report(s) split off a report they were wrongly merged into, "
+                f"{summary.folded} version(s) that were no change folded away"
+            )
         for failure in summary.failed:
             err_console.print(f"[red]✗[/] {failure}", highlight=False)
     if summary.failed:

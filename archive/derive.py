@@ -49,6 +49,8 @@ class Derived:
     replacement_chars: int
     attachments: tuple[DerivedAttachment, ...]
     warnings: tuple[str, ...]
+    # The page itself holds no report text, only a pointer to its attachment(s): it is identified by their bytes.
+    pointer: bool = False
 
 
 def file_text(f: RawFile) -> DerivedAttachment:
@@ -100,4 +102,5 @@ def derive(page: RawPage, extracted: Extracted | None = None) -> Derived:
         replacement_chars=ex.replacement_chars,
         attachments=attachments,
         warnings=ex.warnings,
+        pointer=page_cjk < POINTER_PAGE_CJK,
     )

@@ -1,6 +1,7 @@
 """Re-derive every report's text from its stored raw capture with the current extractor, without crawling.
 
 A new version is made only where the text now differs; no alert is sent, since the site did not change.
+First each report is repaired where an older archive got its identity wrong (see archive.unmerge).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.derive import derive
-from archive.models import Fetch, Report, Version
-from archive.raw import RawFile, RawPage
-from archive.store import build_version, latest_version, read_capture
+from archive.models import Report
+from archive.store import build_version, latest_version
+from archive.unmerge import repair_report, stored_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,29 +22,8 @@ class ReextractSummary:
     checked: int
     changed: int
     failed: tuple[str, ...]
-
-
-def _raw_from_version(session: Session, report: Report, version: Version) -> RawPage:
-    content_type = session.scalars(
-        select(Fetch.content_type).where(Fetch.capture_sha256 == version.capture_sha256).limit(1)
-    ).first()
-    files = tuple(
-        RawFile(url=a.url, filename=a.filename, status=200, body=read_capture(session, a.sha256))
-        if a.sha256
-        else RawFile(url=a.url, filename=a.filename, error=a.error)
-        for a in version.attachments
-    )
-    return RawPage(
-        site_id=report.site_id,
-        url=report.url,
-        status=200,
-        body=read_capture(session, version.capture_sha256),
-        fetched_at=version.fetched_at,
-        content_type=content_type,
-        list_title=report.title,
-        list_date=report.published_date,
-        files=files,
-    )
+    split: int = 0  # reports an older archive had merged by their text alone, now separate again
+    folded: int = 0  # versions that were no change of their report (see archive.unmerge)
 
 
 def reextract_report(session: Session, report: Report) -> bool:
@@ -51,7 +31,9 @@ def reextract_report(session: Session, report: Report) -> bool:
     current = latest_version(session, report.id)
     if current is None:
         return False
-    d = derive(_raw_from_version(session, report, current))
+    d = derive(
+        stored_page(session, report, report.url, current.capture_sha256, current.fetched_at, current.attachments)
+    )
     if d.content_sha256 == current.content_sha256:
         return False
     old_files = {a.url: a.sha256 for a in current.attachments}
@@ -74,14 +56,18 @@ def reextract(sessions: sessionmaker[Session], site_id: str | None = None) -> Re
         if site_id:
             stmt = stmt.where(Report.site_id == site_id)
         ids = list(session.scalars(stmt))
-    changed = 0
+    changed = split = folded = 0
     failed: list[str] = []
     for report_id in ids:
         try:
             with sessions.begin() as session:
                 report = session.get(Report, report_id)
-                if report is not None and reextract_report(session, report):
+                if report is None:
+                    continue
+                repaired = repair_report(session, report)
+                if reextract_report(session, report):
                     changed += 1
+                split, folded = split + repaired.split, folded + repaired.folded
         except Exception as exc:  # one bad capture must not stop the others; it is reported
             failed.append(f"report {report_id}: {type(exc).__name__}: {exc}")
-    return ReextractSummary(len(ids), changed, tuple(failed))
+    return ReextractSummary(len(ids), changed, tuple(failed), split, folded)

@@ -9,7 +9,7 @@ import datetime as dt
 import enum
 import hashlib
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import func, select
@@ -103,16 +103,53 @@ def find_report(session: Session, site_id: str, url: str) -> Report | None:
     ).one_or_none()
 
 
-def _twin(session: Session, site_id: str, content_sha256: str) -> Report | None:
-    """An active report of the site whose latest text is exactly this one (found through the hash index)."""
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What decides whether two pages are one report: text, attachment bytes, title and year."""
+
+    content_sha256: str
+    files: tuple[str, ...] | None  # SHA-256 of each attachment's bytes, sorted; None when one is missing
+    title: str  # without whitespace
+    year: int | None
+    pointer: bool  # the page only points at its attachment(s)
+
+
+def identity(d: Derived, file_hashes: dict[str, str | None]) -> Identity:
+    hashes = [file_hashes.get(a.url) for a in d.attachments]
+    files = None if any(h is None for h in hashes) else tuple(sorted(h for h in hashes if h))
+    return Identity(d.content_sha256, files, "".join(d.title.split()), d.year, d.pointer)
+
+
+def is_copy(a: Identity, b: Identity) -> bool:
+    """True when two pages really hold one report (a moved page, or a second column posting it).
+
+    Equal text alone is not enough: many pages read only "详见附件" and differ in their attachment. A copy has
+    the same content hash (page and attachment texts), the same attachment bytes, title and year; a pointer
+    page is a copy only by its attachment bytes, and never when an attachment is missing or it has none.
+    """
+    if a.files is None or b.files is None or ((a.pointer or b.pointer) and not a.files):
+        return False
+    return (a.content_sha256, a.files, a.title, a.year) == (b.content_sha256, b.files, b.title, b.year)
+
+
+def _twin(session: Session, site_id: str, d: Derived, file_hashes: dict[str, str | None]) -> Report | None:
+    """An active report of the site that this page is a copy of (see is_copy), found through the hash index."""
+    mine = identity(d, file_hashes)
+    if mine.files is None:
+        return None
     candidates = session.execute(
-        select(Report, Version.version)
+        select(Report, Version)
         .join(Version, Version.report_id == Report.id)
-        .where(Version.content_sha256 == content_sha256, Report.site_id == site_id, Report.status == "active")
+        .where(Version.content_sha256 == d.content_sha256, Report.site_id == site_id, Report.status == "active")
     ).all()
-    for report, number in candidates:
+    for report, version in candidates:
         latest = latest_version(session, report.id)
-        if latest is not None and latest.version == number:
+        if latest is None or latest.id != version.id:
+            continue
+        hashes = [a.sha256 for a in version.attachments]
+        files = None if any(h is None for h in hashes) else tuple(sorted(h for h in hashes if h))
+        theirs = Identity(version.content_sha256, files, "".join(version.title.split()), report.year, False)
+        if is_copy(mine, theirs):
             return report
     return None
 
@@ -160,8 +197,8 @@ def ingest(
     report = find_report(session, page.site_id, page.url)
     if d.kind is None and report is None:
         return IngestResult(Outcome.SKIPPED, reason=d.reason)
-    if report is None and (twin := _twin(session, page.site_id, d.content_sha256)) is not None:
-        # The same text at a new URL: the page moved, or a second column posts it. One report, two URLs.
+    if report is None and (twin := _twin(session, page.site_id, d, file_hashes)) is not None:
+        # A copy at a new URL (see is_copy): the page moved, or a second column posts it. One report, two URLs.
         _add_alias(session, twin, page.url, "same_text", page.fetched_at)
         twin.last_checked_at = page.fetched_at
         return IngestResult(Outcome.UNCHANGED, twin.id, None, reason=f"same text as report {twin.id}")
@@ -193,6 +230,11 @@ def ingest(
     if report.status == "removed":
         report.status = "active"  # it is back: the next removal is news again
 
+    # Before the hash check: a scanned attachment adds no text, yet its bytes complete the version.
+    if previous is not None and completes(session, previous, page, sha, d, file_hashes):
+        complete_version(previous, d, file_hashes)
+        _follow_metadata(report, d)
+        return IngestResult(Outcome.UNCHANGED, report.id, previous.version, reason="a missing attachment arrived")
     if previous is not None and previous.content_sha256 == d.content_sha256:
         return IngestResult(Outcome.UNCHANGED, report.id, previous.version)
 
@@ -200,6 +242,17 @@ def ingest(
     change = "new" if previous is None else "changed"
     version = build_version(report.id, number, change, page.fetched_at, sha, d, file_hashes)
     session.add(version)
+    _follow_metadata(report, d)
+    report.last_changed_at = page.fetched_at
+    session.flush()
+    if previous is None:
+        events.report_new(session, report)
+    else:
+        events.report_changed(session, report, previous.text, d.text, number)
+    return IngestResult(Outcome.NEW if previous is None else Outcome.CHANGED, report.id, number)
+
+
+def _follow_metadata(report: Report, d: Derived) -> None:
     # Metadata follows the newest text: a corrected page may also correct its title or date.
     report.title, report.year, report.publisher = (
         d.title,
@@ -209,13 +262,45 @@ def ingest(
     report.published_date = d.published_date or report.published_date
     if d.kind is not None:
         report.kind = d.kind
-    report.last_changed_at = page.fetched_at
-    session.flush()
-    if previous is None:
-        events.report_new(session, report)
-    else:
-        events.report_changed(session, report, previous.text, d.text, number)
-    return IngestResult(Outcome.NEW if previous is None else Outcome.CHANGED, report.id, number)
+
+
+def completes(
+    session: Session, previous: Version, page: RawPage, sha: str, d: Derived, file_hashes: dict[str, str | None]
+) -> bool:
+    """True when this fetch only brings attachment bytes that `previous` lacked: same page, same other files."""
+    old = [(a.url, a.sha256) for a in previous.attachments]
+    if [url for url, _ in old] != [a.url for a in d.attachments]:
+        return False
+    arrived = False
+    for url, had in old:
+        now = file_hashes.get(url)
+        if had is None:
+            arrived = arrived or now is not None
+        elif now != had:
+            return False  # a file it held is different now (or failed): that is a change, not a completion
+    if not arrived:
+        return False
+    if previous.capture_sha256 == sha:
+        return True
+    # Other page bytes (a view counter, say): it completes only if the old page, given these files, reads the same.
+    old_page = replace(page, body=read_capture(session, previous.capture_sha256))
+    return derive(old_page).content_sha256 == d.content_sha256
+
+
+def complete_version(version: Version, d: Derived, file_hashes: dict[str, str | None]) -> None:
+    """Fill in a version whose attachment could not be fetched, now that its bytes are here.
+
+    The one exception to "versions are inserts": the incomplete row recorded a failed download, never a text
+    the site published, so the text it held was not a version of the report. Completing it keeps the history
+    to what the site said (no new version, no 报告更新); its capture and fetch time stay those of the page,
+    and a later real correction is compared with the completed text and still makes a new version.
+    """
+    version.content_sha256 = d.content_sha256
+    version.title, version.text, version.chars = d.title, d.text, len(d.text)
+    version.extractor_version, version.encoding = d.extractor_version, d.encoding
+    version.replacement_chars = d.replacement_chars
+    for row, a in zip(version.attachments, d.attachments, strict=True):
+        row.sha256, row.media_type, row.text, row.error = file_hashes.get(a.url), a.media_type, a.text, a.error
 
 
 def build_version(

@@ -205,6 +205,50 @@ def _shangcheng() -> list[Article]:
     return _with_noise("上城区", [report], 25, _static_path)
 
 
+_TWIN_DEPARTMENTS = (
+    ("justice", "区司法局", "全年办理法律援助案件1046件，开展人民调解4387次，调解成功率达98.6%"),
+    ("finance", "区财政局", "全年审查政府采购合同612份，完成财政投资评审项目138个，审减资金1.27亿元"),
+)
+
+
+def pointer_twins(site_id: str) -> list[Article]:
+    """Two department reports whose pages read only "详见附件。", each with its own .docx attachment.
+
+    Many portals post reports this way; the pages are alike and only the attachments tell them apart.
+    Only the JPaaS site renders attachment-only pages.
+    """
+    if site_id != "putuo":
+        raise ValueError(f"pointer pages are simulated on putuo (hanweb-jpaas) only, not {site_id!r}")
+    out = []
+    for n, (slug, dept, figures) in enumerate(_TWIN_DEPARTMENTS):
+        key = f"pointer-{slug}-2023"
+        when = dt.datetime(2024, 3, 26, 9, 30 + n)
+        title = f"舟山市普陀{dept}2023年度法治政府建设工作报告"
+        text = "\n".join(
+            [
+                f"2023年，我局坚持以习近平法治思想为指导，认真落实法治政府建设各项任务，现将{dept}2023年度"
+                "法治政府建设工作情况报告如下。",
+                "一、主要工作和成效",
+                f"（一）依法全面履行职能。{figures}，各项工作依法有序推进。",
+                "（二）严格规范公正文明执法。全面落实行政执法公示、执法全过程记录和重大执法决定法制审核制度。",
+                "二、存在的问题和不足",
+                "部分干部运用法治思维和法治方式解决问题的能力还需提升，法治宣传的针对性还需加强。",
+                "三、下一步工作打算",
+                "我局将持续深化法治机关建设，推动法治政府建设各项任务落地见效。",
+            ]
+        )
+        hex_id = hashlib.md5(("putuo" + key).encode()).hexdigest()[:12]
+        attachment = Attachment(f"/jpaas-web-server/upload/2024/03/26/{hex_id}.docx", title + ".docx")
+        path = _putuo_path(key, when)
+        out.append(
+            Article(
+                key, title, when, f"普陀{dept}", text, path,
+                kind="department_report", year=2023, attachment=attachment, attachment_only=True,
+            )
+        )  # fmt: skip
+    return out
+
+
 _BUILDERS: dict[str, Callable[[], list[Article]]] = {
     "yuhang": _yuhang,
     "dinghai": _dinghai,

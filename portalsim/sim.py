@@ -7,7 +7,7 @@ from types import TracebackType
 
 import yaml
 
-from portalsim.content import SITE_ORDER, SPECS
+from portalsim.content import SITE_ORDER, SPECS, pointer_twins
 from portalsim.model import ExpectedAttachment, ExpectedReport, LoggedRequest, NoiseEntry, SimSite
 from portalsim.server import PLATFORMS, SiteServer
 from portalsim.state import SiteState
@@ -155,6 +155,16 @@ class PortalSim:
         """Answer `path` (or path and query) with `status` and `location` (absolute: any host), until reset()."""
         server = self._server(site_id)
         server.state.redirect(path.removeprefix(server.base_url), location, status)
+
+    def add_pointer_twins(self, site_id: str = "putuo") -> list[str]:
+        """Publish two department reports whose pages read only "详见附件。" with different .docx attachments.
+
+        Their keys, newest first; they are listed and expected from now on, until reset(). Only putuo renders
+        attachment-only pages. Make their attachments fail with fail() on `expected_reports(...)[i].attachments`.
+        """
+        twins = pointer_twins(site_id)
+        self._server(site_id).state.add(twins)
+        return [a.key for a in sorted(twins, key=lambda a: a.published, reverse=True)]
 
     def block(self, site_id: str) -> None:
         """Every request to the site answers 412 with a JavaScript challenge page, until unblock()."""

@@ -104,6 +104,13 @@ class SiteState:
             self._modified[old.key] = max(now, self._modified[old.key] + dt.timedelta(seconds=1))
             return new
 
+    def add(self, articles: list[Article]) -> None:
+        """Publish further articles (until reset)."""
+        with self._lock:
+            for a in articles:
+                self._articles[a.key] = a
+                self._modified[a.key] = a.published.replace(tzinfo=_CST).astimezone(dt.UTC)
+
     def remove(self, key_or_path: str, status: int = 404, keep_listed: bool = False) -> None:
         with self._lock:
             self._removed[self.article(key_or_path).key] = (status, keep_listed)

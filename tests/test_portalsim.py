@@ -263,6 +263,23 @@ def test_jpaas_attachment_only_report(sim: PortalSim) -> None:
     assert fetch(bad)[0] == 404
 
 
+def test_pointer_twins_read_alike_and_differ_in_their_attachments(sim: PortalSim) -> None:
+    before = {r.key for r in sim.expected_reports("putuo")}
+    keys = sim.add_pointer_twins("putuo")
+    twins = [report(sim, "putuo", k) for k in keys]
+    texts = [page_text(get_ok(t.url), "utf-8", '//div[@class="article-conter"]').split("\n")[0] for t in twins]
+    assert texts == ["详见附件。", "详见附件。"]
+    files = [get_ok(t.attachments[0].url) for t in twins]
+    assert files[0] != files[1] and [docx_text(f) for f in files] == [t.text for t in twins]
+    assert all(t.attachment_only and t.kind == "department_report" and t.year == 2023 for t in twins)
+    sim.fail("putuo", twins[0].attachments[0].url, status=503, times=1)
+    assert [fetch(twins[0].attachments[0].url)[0] for _ in range(2)] == [503, 200]
+    sim.reset("putuo")
+    assert {r.key for r in sim.expected_reports("putuo")} == before
+    with pytest.raises(ValueError, match="putuo"):
+        sim.add_pointer_twins("yuhang")
+
+
 # -- static ----------------------------------------------------------------------------------------
 
 
