@@ -17,7 +17,7 @@ from inbox import Inbox
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive import alerts, channels, events, store
+from archive import alerts, channels, store
 from archive.alerts import deliver_pending
 from archive.cli import cli
 from archive.db import make_engine, make_sessionmaker
