@@ -67,7 +67,8 @@ def _plugin(url: str) -> apprise.Apprise:
 
     notifier = apprise.Apprise()
     if not notifier.add(url):
-        raise ValueError(f"not a notification URL Apprise understands: {redact(url)} (see --notify / FAZHI_NOTIFY)")
+        # The URL in full: it is the user's own setting, shown on their terminal, and the typo may be anywhere in it.
+        raise ValueError(f"not a notification URL Apprise understands: {url} (see --notify / FAZHI_NOTIFY)")
     return notifier
 
 
