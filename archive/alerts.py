@@ -148,33 +148,39 @@ class _ChannelSender:
         self.sent = self.messages = 0
 
     def run(self) -> ChannelResult:
-        with self.sessions() as session:
-            channel = session.get_one(AlertChannel, self.channel_id)
-            if channel.next_attempt_at is not None and channel.next_attempt_at > self.clock():
-                return self._result("backoff", error=channel.last_error)
-        with self.sessions.begin() as session:
-            claimed = channels.claim(session, self.channel_id, self.owner, self.clock(), self.lease)
-        if not claimed:
-            return self._result("busy")
-        try:
-            return self._drain()
-        finally:
+        while True:
+            with self.sessions() as session:
+                channel = session.get_one(AlertChannel, self.channel_id)
+                if channel.next_attempt_at is not None and channel.next_attempt_at > self.clock():
+                    return self._result("backoff", error=channel.last_error)
             with self.sessions.begin() as session:
-                channels.release(session, self.channel_id, self.owner)
+                claimed = channels.claim(session, self.channel_id, self.owner, self.clock(), self.lease)
+            if not claimed:
+                return self._result("busy")
+            try:
+                status, error = self._drain()
+            finally:
+                with self.sessions.begin() as session:
+                    channels.release(session, self.channel_id, self.owner)
+            result = self._result(status, error)
+            # A crawl that committed events while this sender held the channel found it busy and left them to us:
+            # look again after letting go, so they do not wait for the next delivery.
+            if status != "ok" or result.pending == 0:
+                return result
 
-    def _drain(self) -> ChannelResult:
+    def _drain(self) -> tuple[str, str | None]:
+        """Send until nothing is owed: the status (ok | failed | rate | busy) and the error of a failed send."""
         while True:
             with self.sessions() as session:
                 channel = session.get_one(AlertChannel, self.channel_id)
                 query = owed(channel)
                 waiting = _count(session, query)
-                if waiting == 0:
-                    return self._result("ok")
                 batch = list(session.scalars(query.limit(DIGEST_MAX if waiting > DIGEST_OVER else 1)))
-            if not batch:  # delivered by a sender that took over an expired lease
-                return self._result("ok")
-            if not self._take_slot():
-                return self._result("rate")
+            if not batch:
+                return "ok", None
+            slot = self._take_slot()
+            if slot != "ok":
+                return slot, None
             if waiting > DIGEST_OVER:
                 title, body = digest_message(batch, waiting - len(batch))
             else:
@@ -182,23 +188,23 @@ class _ChannelSender:
             error = send(self.notifier, title, body)
             self.messages += 1
             if not self._record(batch, error, digest=waiting > DIGEST_OVER):
-                return self._result("busy")
+                return "busy", None  # the lease ran out during the send and another sender has the channel
             if error is not None:
-                return self._result("failed", error=error)
+                return "failed", error
 
-    def _take_slot(self) -> bool:
-        """Renew the lease and count one message against the channel's rate; False at the limit or if lost."""
+    def _take_slot(self) -> str:
+        """Renew the lease and count one message against the channel's rate: ok, rate (at the limit) or busy."""
         now = self.clock()
         with self.sessions.begin() as session:
             if not channels.renew(session, self.channel_id, self.owner, now, self.lease):
-                return False
+                return "busy"
             channel = session.get_one(AlertChannel, self.channel_id)
             if channel.window_started_at is None or now - channel.window_started_at >= RATE_WINDOW:
                 channel.window_started_at, channel.window_messages = now, 0
             if channel.window_messages >= RATE_PER_MINUTE:
-                return False
+                return "rate"
             channel.window_messages += 1
-        return True
+        return "ok"
 
     def _record(self, batch: list[Event], error: str | None, digest: bool) -> bool:
         """Write the outcome for each event of the message; False if the lease was lost meanwhile."""

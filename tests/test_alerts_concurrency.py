@@ -10,20 +10,24 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from crawlkit import make_archive
 from inbox import Inbox
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from test_alerts import _new_report, _numbers
 
 from archive.alerts import deliver_pending
+from portalsim import PortalSim
 
 SEND = "from archive.cli import main; main()"
 # A sender with a short lease, as a separate process, so it can be killed while it is sending.
 SHORT_LEASE_SENDER = """
 import datetime as dt, sys
 from archive.alerts import deliver_pending
+from portalsim import PortalSim
 from archive.db import make_engine, make_sessionmaker
 deliver_pending(make_sessionmaker(make_engine(sys.argv[1])), sys.argv[2:], lease=dt.timedelta(seconds=3))
 """
@@ -96,3 +100,29 @@ def test_a_killed_senders_claim_expires(engine: Engine, sessions: sessionmaker[S
     time.sleep(max(0.0, 3.5 - (time.monotonic() - killed_at)))
     taken_over = deliver_pending(sessions, (live.url,), clock=lambda: dt.datetime.now(dt.UTC))
     assert taken_over.channels[0].status == "ok" and _numbers(live) == [1]
+
+
+@pytest.mark.slow
+def test_three_concurrent_crawls_alert_each_report_once(db_url: str, tmp_path: Path, live: Inbox, dead: Inbox) -> None:
+    sites = ["yuhang", "dinghai", "putuo"]
+    with PortalSim(sites=sites) as sim:
+        archive = make_archive(tmp_path, sim, db_url=db_url)
+        registry = str(archive.config.sites_path)
+        options = ["--db", db_url, "--sites", registry, "--notify", live.url, "--notify", dead.url]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", SEND, "crawl", site, *options],
+                env=_env(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for site in sites
+        ]
+        outputs = [p.communicate(timeout=240) for p in procs]
+        expected = [f"新报告: {r.title}" for r in sim.expected_reports()]
+    # Each crawl delivers at its end; whichever holds the live URL sends what the others committed meanwhile.
+    assert sorted(live.titles()) == sorted(expected), outputs
+    assert dead.arrivals == 1
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 1 and "alerts did not all go out" in err  # the dead URL fails every crawl
