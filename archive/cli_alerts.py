@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import sys
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from rich.table import Table
@@ -15,6 +18,27 @@ from archive.config import Config
 from archive.db import make_engine, make_sessionmaker
 from archive.migrate import ensure_schema
 from archive.render import console, err_console, print_json
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def sub_config_options(func: F) -> F:
+    """--db / --sites / --notify on a subcommand, over those given to `fazhi alerts` itself: either place works."""
+
+    @click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL of the archive [env FAZHI_DB_URL].")
+    @click.option(
+        "--sites", "sites_path", type=click.Path(path_type=Path), help="Site registry YAML [env FAZHI_SITES]."
+    )
+    @click.option("--notify", "notify", multiple=True, metavar="URL", help="Apprise URL for alerts (repeatable).")
+    @click.pass_obj
+    @functools.wraps(func)
+    def wrapper(
+        group: Config, *args: Any, db_url: str | None, sites_path: Path | None, notify: tuple[str, ...], **kw: Any
+    ) -> Any:
+        config = group.with_overrides(db_url=db_url, sites_path=sites_path, notify_urls=notify)
+        return func(*args, config=config, **kw)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _urls_or_exit(config: Config) -> tuple[str, ...]:
@@ -41,6 +65,7 @@ def alerts_group(ctx: click.Context, pending: bool, limit: int, as_json: bool, c
     An event is delivered once to each notify URL, in order; a URL that fails backs off (30 s doubling to an
     hour) without holding up the others, and a backlog of more than ten goes out as one digest message.
     """
+    ctx.obj = config  # the subcommands start from these settings
     if ctx.invoked_subcommand is not None:
         return
     with archive_session(config) as session:
@@ -65,7 +90,7 @@ def alerts_group(ctx: click.Context, pending: bool, limit: int, as_json: bool, c
 
 @alerts_group.command("send")
 @json_option
-@config_options
+@sub_config_options
 def alerts_send(as_json: bool, config: Config) -> None:
     """Deliver what each notify URL is owed now (a backlog as a digest); exit 1 if some URL is failing."""
     urls = _urls_or_exit(config)
@@ -83,7 +108,7 @@ def alerts_send(as_json: bool, config: Config) -> None:
 
 
 @alerts_group.command("test")
-@config_options
+@sub_config_options
 def alerts_test(config: Config) -> None:
     """Send one test notification to every notify URL; exit 1 if one fails. A URL that answers is retried at once."""
     urls = _urls_or_exit(config)

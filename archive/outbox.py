@@ -50,9 +50,10 @@ def list_events(session: Session, urls: Sequence[str], pending: bool = False, li
     rows: dict[int, list[AlertDelivery]] = {e.id: [] for e in events}
     for d in session.scalars(select(AlertDelivery).where(AlertDelivery.event_id.in_(rows)).order_by(AlertDelivery.id)):
         rows[d.event_id].append(d)
+    ours = {ch.id for ch in configured}
     out = []
     for event in events:
-        mine = [d for d in rows[event.id] if d.channel_id in {ch.id for ch in configured}] if urls else rows[event.id]
+        mine = [d for d in rows[event.id] if d.channel_id in ours] if urls else rows[event.id]
         sent = {d.channel_id: d.sent_at for d in mine if d.sent_at is not None}
         due = [ch for ch in configured if ch.first_event_id <= event.id]
         waiting = any(ch.id not in sent for ch in due) or (unregistered and event.delivered_at is None)

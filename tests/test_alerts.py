@@ -260,7 +260,9 @@ def test_alerts_commands(db_url: str, inbox: Inbox, dead: Inbox) -> None:
         code, out, _ = _cli(db_url, "alerts", "--notify", dead.url)
         assert code == 0 and "pending" in out
 
-        code, out, err = _cli(db_url, "alerts", "test", "--notify", inbox.url, "--notify", dead.url)
+        both = ["--notify", inbox.url, "--notify", dead.url]
+        result = CliRunner().invoke(cli, ["alerts", "--db", db_url, *both, "test"])  # group options reach `test`
+        code, out, err = result.exit_code, result.stdout, result.stderr
         assert code == 1 and "✓" in out and "✗" in err and inbox.titles()[-1].startswith("测试")
         dead.status = 200
         code, *_ = _cli(db_url, "alerts", "test", "--notify", dead.url)
