@@ -52,7 +52,7 @@ class ChannelResult:
 @dataclass(frozen=True, slots=True)
 class Delivery:
     sent: int  # (event, channel) deliveries made
-    failed: int  # sends a channel refused or that could not reach it
+    failed: int  # channels whose send failed now (a channel stops at its first failure)
     pending: int  # (event, channel) deliveries still owed
     channels: tuple[ChannelResult, ...] = ()
 

@@ -73,6 +73,9 @@ def alerts_group(ctx: click.Context, pending: bool, limit: int, as_json: bool, c
     if as_json:
         print_json(rows)
         return
+    if not rows:
+        console.print("nothing pending" if pending else "no events yet")
+        return
     table = Table(title="Pending alerts" if pending else "Alerts")
     for col in ("id", "created", "delivered", "tries", "title", "last error"):
         table.add_column(col, overflow="fold", no_wrap=col in ("id", "created", "delivered"))
