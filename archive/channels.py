@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from archive.models import AlertChannel, Event
 
-# Longer than one send can take (Apprise gives up on a receiver after seconds), and renewed before every send,
+# Longer than one send can take (by default Apprise gives up on a receiver after seconds), renewed before each send,
 # so a live sender never loses its channel; a killed one blocks the channel for at most this long.
 LEASE = dt.timedelta(minutes=5)
 # A failing channel waits 30 s, 1 min, 2 min, … up to an hour between tries; other channels are not held up.
