@@ -81,8 +81,8 @@ def cli() -> None:
 def crawl(site_ids: tuple[str, ...], config: Config) -> None:
     """Crawl SITE_IDS (all registry sites when none), archive what is new or changed, send alerts.
 
-    Exit 0 when every site was crawled cleanly, 1 when some site or page failed (each failure is printed),
-    2 for a bad registry or an unknown site id.
+    Exit 0 when every site was crawled cleanly, 1 when some site or page failed or alerts did not all go out
+    (each failure is printed), 2 for a bad registry or an unknown site id.
     """
     sys.exit(crawl_and_report(config, site_ids))
 
@@ -114,12 +114,10 @@ def crawl_and_report(config: Config, site_ids: tuple[str, ...] | list[str]) -> i
     if outcome.sites:
         console.print(crawl_table(outcome.sites))
     try:
-        delivery = alerts.deliver_pending(make_sessionmaker(engine), config.notify_urls)
+        alerts_ok = cli_alerts.deliver_after_crawl(make_sessionmaker(engine), config.notify_urls)
     finally:
         engine.dispose()
-    if delivery.sent or delivery.failed:
-        err_console.print(f"alerts: {delivery.sent} sent, {delivery.failed} failed, {delivery.pending} pending")
-    return outcome.returncode
+    return outcome.returncode or (0 if alerts_ok else 1)
 
 
 @cli.command()
@@ -325,6 +323,9 @@ def _or_exit(fn: Callable[[], T]) -> T:
     except query.NotFound as exc:
         err_console.print(f"[red]{exc}[/]")
         sys.exit(2)
+
+
+from archive import cli_alerts  # noqa: E402  (defines `fazhi alerts` on the group above)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The archive's tables: sites, reports, their text versions, raw captures, fetches, crawl runs, events."""
+"""The archive's tables: sites, reports, their text versions, raw captures, fetches, crawl runs, events, alerts."""
 
 from __future__ import annotations
 
@@ -200,7 +200,7 @@ class CrawlRun(Base):
 
 
 class Event(Base):
-    """Something a person should hear about; the outbox the notifier drains, so each is sent once."""
+    """Something a person should hear about: the outbox that each alert channel drains in order."""
 
     __tablename__ = "event"
 
@@ -212,6 +212,43 @@ class Event(Base):
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the first channel received it. A channel added later is owed only the events nobody has received yet
+    # and those created after it (archive/channels.py), so adding a channel never replays the whole history.
     delivered_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+
+
+class AlertChannel(Base):
+    """One notify URL, known by a digest of the URL (it may hold a token), with its claim and backoff state."""
+
+    __tablename__ = "alert_channel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the URL as configured
+    display: Mapped[str] = mapped_column(String(500))  # the URL with its secrets masked
+    first_event_id: Mapped[int]  # the channel is owed events with this id and above
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The sender that holds the channel, and until when; an expired lease (a killed sender) can be taken over.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[dt.datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None]  # backing off until then
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_ok_at: Mapped[dt.datetime | None]
+    # Messages sent in the current one-minute window, for the per-channel rate limit.
+    window_started_at: Mapped[dt.datetime | None]
+    window_messages: Mapped[int] = mapped_column(default=0)
+
+
+class AlertDelivery(Base):
+    """One event on one channel: attempts, the last error, and when it was sent (alone or in a digest)."""
+
+    __tablename__ = "alert_delivery"
+    __table_args__ = (UniqueConstraint("channel_id", "event_id", name="uq_alert_delivery_channel_id_event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("alert_channel.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime | None]
+    digest: Mapped[bool] = mapped_column(default=False)  # sent as part of a digest message
