@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -19,11 +20,22 @@ class DatabaseLocationError(CannotOpen):
     """The SQLite file's folder cannot be made."""
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """The file of an SQLite URL (also in SQLite's URI form, `sqlite:///file:path?mode=ro&uri=true`)."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    database = url.database
+    if database.startswith("file:"):
+        if url.query.get("mode") == "memory":
+            return None
+        database = urlsplit(database).path
+    return Path(database).expanduser()
+
+
 def describe(url: URL) -> str:
     """Where an archive is, for messages: the file of an SQLite URL, else the URL without its password."""
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return str(Path(url.database).expanduser())
-    return url.render_as_string(hide_password=True)
+    path = sqlite_file(url)
+    return str(path) if path else url.render_as_string(hide_password=True)
 
 
 def parse_url(url: str) -> URL:
@@ -51,8 +63,8 @@ def make_engine(url: str, *, create: bool = True, **kwargs: Any) -> Engine:
     """
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            path = Path(parsed.database).expanduser()
+        path = sqlite_file(parsed)
+        if path is not None:
             if not create and not path.exists():
                 raise MissingArchive(f"no archive at {path}: `fazhi crawl` makes one there (or check --db)")
             try:

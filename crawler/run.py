@@ -11,6 +11,7 @@ import ctypes
 import os
 import signal
 import sys
+from types import FrameType
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
@@ -26,11 +27,19 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to send SIGTERM (a graceful stop) when the process that started this crawl dies, however it
-    dies (even SIGKILL), so no crawl goes on writing with nobody to read its progress or send its alerts."""
+    """Stop gracefully when the process that started this crawl dies, however it dies (even by SIGKILL), so no
+    crawl goes on writing with nobody to read its progress or send its alerts (Linux: PR_SET_PDEATHSIG)."""
+
+    def parent_gone(_signum: int, _frame: FrameType | None) -> None:
+        # The kernel signals once for each thread of the parent that exits; Scrapy takes a second SIGTERM as
+        # "stop at once, record nothing", so only the first one is passed on.
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+        signal.raise_signal(signal.SIGTERM)
+
     if sys.platform.startswith("linux"):
+        signal.signal(signal.SIGUSR1, parent_gone)
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGUSR1, 0, 0, 0)
     if os.getppid() != parent_pid:  # it died before the request above was in place
         sys.exit(1)
 
