@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -102,9 +104,22 @@ def _sqlite_pragmas_writing(dbapi_conn: Any, record: Any) -> None:
     if not tables or "alembic_version" in tables:
         # WAL lets readers run during a crawl. Switching rewrites the file's header, so only a new database or
         # an archive gets it: another program's SQLite file is left as it is (and then refused).
-        cur.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cur)
     cur.close()
     _sqlite_pragmas(dbapi_conn, record)
+
+
+def _switch_to_wal(cur: Any, wait: float = 30.0) -> None:
+    deadline = time.monotonic() + wait
+    while cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            # Changing the journal mode does not wait for other connections (no busy timeout): two crawls opening
+            # a new database together would fail here, so wait a moment and look again.
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
