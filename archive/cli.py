@@ -44,7 +44,7 @@ def config_options(func: F) -> F:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-# Report ids and version numbers count from 1; out-of-range numbers are refused by the archive with what exists.
+# A year outside this range names no report, and a large enough number would overflow a database integer.
 YEAR = click.IntRange(1, 9999)
 
 

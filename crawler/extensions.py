@@ -114,5 +114,6 @@ def _progress(payload: dict[str, Any]) -> None:
         sys.stdout.write("FAZHI " + json.dumps(payload, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
-        # Nobody is reading (the parent died and this crawl is stopping): the run row has the record.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces stdout for the rest of the process
+        # Nobody is reading (the parent died and this crawl is stopping): the run row has the record. Later
+        # writes, and the flush at exit, go nowhere instead of failing (the Python docs' advice for SIGPIPE).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
