@@ -37,7 +37,7 @@ class CrawlOutcome:
     interrupted: str | None = None  # why the crawl was stopped before it finished, if it was
 
 
-class _Stopper:
+class CrawlStopper:
     """Stops the child once gracefully (SIGTERM: Scrapy closes its spiders and records why), then for good."""
 
     def __init__(self, proc: subprocess.Popen[str], deadline: float) -> None:
@@ -90,7 +90,7 @@ class _Stopper:
 
 
 @contextmanager
-def _forward_signals(stopper: _Stopper) -> Iterator[None]:
+def _forward_signals(stopper: CrawlStopper) -> Iterator[None]:
     """SIGTERM/SIGINT to this process stop the crawl gracefully instead of leaving it running on its own."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set handlers; the child still dies with this process (see crawler.run)
@@ -129,7 +129,7 @@ def run_crawl(
         # (Scrapy takes a second signal as "stop at once, record nothing").
         process_group=0,
     )
-    stopper = _Stopper(proc, time.monotonic() + config.crawl_timeout + LIMIT_MARGIN_SECONDS)
+    stopper = CrawlStopper(proc, time.monotonic() + config.crawl_timeout + LIMIT_MARGIN_SECONDS)
     watcher = threading.Thread(target=stopper.watch, name="crawl-limit", daemon=True)
     outcome = CrawlOutcome(returncode=0)
     run_ids: list[int] = []
