@@ -118,6 +118,8 @@ def run_crawl(
     env = {**os.environ, **config.as_env(), "SCRAPY_SETTINGS_MODULE": "crawler.settings", **(extra_env or {})}
     env.setdefault("PYTHONUNBUFFERED", "1")
     env["PYTHONIOENCODING"] = "utf-8"  # progress lines carry Chinese messages, whatever the locale
+    # --parent-pid: the crawler asks Linux to stop it when the thread that started it ends (PR_SET_PDEATHSIG),
+    # which is this one: it waits here until the crawl is over.
     proc = subprocess.Popen(
         [sys.executable, "-m", "crawler.run", "--parent-pid", str(os.getpid()), *site_ids],
         env=env,
