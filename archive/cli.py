@@ -89,8 +89,10 @@ def cli() -> None:
 def crawl(site_ids: tuple[str, ...], config: Config) -> None:
     """Crawl SITE_IDS (all registry sites when none), archive what is new or changed, send alerts.
 
-    Exit 0 when every site was crawled cleanly, 1 when some site or page failed (each failure is printed),
-    2 for a bad registry or an unknown site id.
+    Exit 0 when every site was crawled cleanly, 1 when some site or page failed (each failure is printed), a site
+    ran past its time limit or the crawl was stopped (SIGTERM/SIGINT: the crawler stops too, its runs are recorded
+    interrupted), 2 for a bad registry, an unknown site id or an archive that cannot be used (nothing is fetched).
+    Creates the archive in an empty database; an archive from an older release needs `fazhi db upgrade` first.
     """
     sys.exit(crawl_and_report(config, site_ids))
 
