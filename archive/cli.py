@@ -10,16 +10,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from archive import alerts, query
 from archive.config import Config
 from archive.crawlrun import run_crawl
-from archive.db import DatabaseLocationError, make_engine, make_sessionmaker
+from archive.db import describe, make_engine, make_sessionmaker
 from archive.diff import diff_texts
+from archive.errors import ArchiveError, BadUsage
 from archive.extract import extract_page
-from archive.migrate import ensure_schema, upgrade
+from archive.migrate import HEAD, check_schema, prepare_for_crawl, upgrade_archive
 from archive.reextract import reextract as run_reextract
 from archive.render import console, crawl_table, err_console, history_table, print_json, reports_table
 
@@ -43,13 +44,16 @@ def config_options(func: F) -> F:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+# A year outside this range names no report, and a large enough number would overflow a database integer.
+YEAR = click.IntRange(1, 9999)
 
 
 @contextmanager
 def archive_session(config: Config) -> Iterator[Session]:
-    engine = make_engine(config.db_url)
+    """A session on an existing archive at this release's schema; reads never create or migrate one."""
+    engine = make_engine(config.db_url, create=False)
     try:
-        ensure_schema(engine)
+        check_schema(engine)
         with make_sessionmaker(engine)() as session:
             yield session
     finally:
@@ -57,16 +61,20 @@ def archive_session(config: Config) -> Iterator[Session]:
 
 
 class FazhiGroup(click.Group):
-    """Turns an archive that cannot be opened into a one-line message and exit 2, not a traceback."""
+    """The one place failures become output: one line on stderr and the error's exit code, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (OperationalError, ArgumentError, NoSuchModuleError, DatabaseLocationError) as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            err_console.print(f"fazhi: cannot open the archive database: {reason}", markup=False)
-            err_console.print("Check --db / FAZHI_DB_URL (e.g. sqlite:///path/fazhi.db).", markup=False)
-            ctx.exit(2)
+        except ArchiveError as exc:
+            err_console.print(f"fazhi: {exc}", markup=False, highlight=False, soft_wrap=True)
+            ctx.exit(exc.exit_code)
+        except DBAPIError as exc:  # the database failed mid-command (a server gone, a disk full)
+            lines = str(exc.orig or exc).strip().splitlines()
+            err_console.print(
+                f"fazhi: the archive database failed: {lines[0] if lines else exc}", markup=False, soft_wrap=True
+            )
+            ctx.exit(1)
 
 
 @click.group(cls=FazhiGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,8 +89,11 @@ def cli() -> None:
 def crawl(site_ids: tuple[str, ...], config: Config) -> None:
     """Crawl SITE_IDS (all registry sites when none), archive what is new or changed, send alerts.
 
-    Exit 0 when every site was crawled cleanly, 1 when some site or page failed or alerts did not all go out
-    (each failure is printed), 2 for a bad registry or an unknown site id.
+    Exit 0 when every site was crawled cleanly; 1 when some site or page failed or an alert did not go out (each
+    failure is printed), a site ran past its time limit or the crawl was stopped (SIGTERM/SIGINT: the crawler stops
+    too, its runs are recorded interrupted); 2 for a bad registry, an unknown site id or an archive that cannot be
+    used (nothing is fetched). Creates the archive in an empty database; an archive from an older release needs
+    `fazhi db upgrade` first.
     """
     sys.exit(crawl_and_report(config, site_ids))
 
@@ -91,10 +102,15 @@ def crawl_and_report(config: Config, site_ids: tuple[str, ...] | list[str]) -> i
     try:
         alerts.check_urls(config.notify_urls)  # before crawling, not after
     except ValueError as exc:
-        err_console.print(f"fazhi: {exc}", markup=False)
-        return 2
+        raise BadUsage(str(exc)) from None
     engine = make_engine(config.db_url)
-    ensure_schema(engine)  # once here, so parallel site crawls never race to create the schema
+    try:
+        # Once here, before anything is fetched: an empty database gets the schema, and an archive that is out of
+        # date, foreign or read-only is refused now rather than after the whole crawl.
+        prepare_for_crawl(engine)
+    except BaseException:
+        engine.dispose()
+        raise
 
     def on_event(event: dict[str, Any]) -> None:
         if event["event"] == "start":
@@ -113,6 +129,12 @@ def crawl_and_report(config: Config, site_ids: tuple[str, ...] | list[str]) -> i
     outcome = run_crawl(config, list(site_ids), on_event)
     if outcome.sites:
         console.print(crawl_table(outcome.sites))
+    if outcome.interrupted:
+        err_console.print(f"fazhi: crawl {outcome.interrupted}; its runs are recorded as interrupted", markup=False)
+        if config.notify_urls:
+            err_console.print("alerts: not sent now; they wait in the outbox for the next crawl", markup=False)
+        engine.dispose()
+        return outcome.returncode
     try:
         alerts_ok = cli_alerts.deliver_after_crawl(make_sessionmaker(engine), config.notify_urls)
     finally:
@@ -122,7 +144,7 @@ def crawl_and_report(config: Config, site_ids: tuple[str, ...] | list[str]) -> i
 
 @cli.command()
 @click.option("--site", help="Only this site id.")
-@click.option("--year", type=int, help="Only reports about this year.")
+@click.option("--year", type=YEAR, help="Only reports about this year.")
 @click.option("--kind", type=click.Choice(["annual_report", "department_report", "related"]))
 @click.option("--status", type=click.Choice(["active", "removed"]))
 @json_option
@@ -147,7 +169,7 @@ def reports(
 def show(report_id: int, version: int | None, as_json: bool, config: Config) -> None:
     """Show one report's text and metadata (latest version unless --version)."""
     with archive_session(config) as session:
-        doc = _or_exit(lambda: query.show_report(session, report_id, version))
+        doc = query.show_report(session, report_id, version)
     if as_json:
         print_json(doc)
         return
@@ -177,7 +199,7 @@ def show(report_id: int, version: int | None, as_json: bool, config: Config) -> 
 def history(report_id: int, as_json: bool, config: Config) -> None:
     """List a report's versions."""
     with archive_session(config) as session:
-        rows = _or_exit(lambda: query.history(session, report_id))
+        rows = query.history(session, report_id)
     if as_json:
         print_json(rows)
     else:
@@ -192,12 +214,13 @@ def history(report_id: int, as_json: bool, config: Config) -> None:
 def diff(report_id: int, from_version: int | None, to_version: int | None, config: Config) -> None:
     """Show what changed between two versions of a report (default: the last two)."""
     with archive_session(config) as session:
-        new = _or_exit(lambda: query.get_version(session, report_id, to_version))
-        old_number = from_version or new.version - 1
-        if old_number < 1:
+        if from_version is not None:
+            query.get_version(session, report_id, from_version)  # a bad --from is reported before --to
+        new = query.get_version(session, report_id, to_version)
+        if from_version is None and new.version == 1:
             console.print(f"report {report_id} has only one version: nothing to compare")
             return
-        old = _or_exit(lambda: query.get_version(session, report_id, old_number))
+        old = query.get_version(session, report_id, new.version - 1 if from_version is None else from_version)
     d = diff_texts(old.text, new.text, f"version {old.version}", f"version {new.version}")
     if not d.unified:
         console.print(f"versions {old.version} and {new.version} have the same text")
@@ -235,7 +258,7 @@ def extract(file: Path, url: str | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("query_text", metavar="QUERY")
 @click.option("--site", help="Only this site id.")
-@click.option("--year", type=int, help="Only reports about this year.")
+@click.option("--year", type=YEAR, help="Only reports about this year.")
 @json_option
 @config_options
 def search(query_text: str, site: str | None, year: int | None, as_json: bool, config: Config) -> None:
@@ -261,10 +284,12 @@ def reextract(site: str | None, as_json: bool, config: Config) -> None:
     Reports that an older archive merged by their text alone are split again, and versions that changed
     nothing (only a late attachment) are folded into the version they complete.
     """
-    engine = make_engine(config.db_url)
-    ensure_schema(engine)
-    summary = run_reextract(make_sessionmaker(engine), site)
-    engine.dispose()
+    engine = make_engine(config.db_url, create=False)
+    try:
+        check_schema(engine)
+        summary = run_reextract(make_sessionmaker(engine), site)
+    finally:
+        engine.dispose()
     if as_json:
         print_json(
             {
@@ -296,11 +321,21 @@ def db() -> None:
 @db.command("upgrade")
 @config_options
 def db_upgrade(config: Config) -> None:
-    """Bring the database schema to the latest migration (same as `alembic upgrade head`)."""
+    """Bring the database schema to the latest migration (same as `alembic upgrade head`).
+
+    Makes the schema in an empty database; refuses a database that is not a Fazhi archive.
+    """
     engine = make_engine(config.db_url)
-    upgrade(engine)
-    engine.dispose()
-    console.print(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+    try:
+        before = upgrade_archive(engine)
+    finally:
+        engine.dispose()
+    where = describe(engine.url)
+    if before == HEAD:
+        console.print(f"the archive at {where} is up to date (schema revision {HEAD})", markup=False)
+    else:
+        was = before or "an empty database"
+        console.print(f"the archive at {where} is now at schema revision {HEAD} (was {was})", markup=False)
 
 
 @cli.command()
@@ -312,17 +347,6 @@ def demo() -> None:
     from archive.demo import run_demo
 
     sys.exit(run_demo(Config.from_env()))
-
-
-T = TypeVar("T")
-
-
-def _or_exit(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except query.NotFound as exc:
-        err_console.print(f"[red]{exc}[/]")
-        sys.exit(2)
 
 
 from archive import cli_alerts  # noqa: E402  (defines `fazhi alerts` on the group above)

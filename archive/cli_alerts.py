@@ -16,7 +16,7 @@ from archive import alerts, outbox
 from archive.cli import archive_session, cli, config_options, json_option
 from archive.config import Config
 from archive.db import make_engine, make_sessionmaker
-from archive.migrate import ensure_schema
+from archive.migrate import check_schema
 from archive.render import console, err_console, print_json
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -97,9 +97,9 @@ def alerts_group(ctx: click.Context, pending: bool, limit: int, as_json: bool, c
 def alerts_send(as_json: bool, config: Config) -> None:
     """Deliver what each notify URL is owed now (a backlog as a digest); exit 1 if some URL is failing."""
     urls = _urls_or_exit(config)
-    engine = make_engine(config.db_url)
+    engine = make_engine(config.db_url, create=False)
     try:
-        ensure_schema(engine)
+        check_schema(engine)
         delivery = alerts.deliver_pending(make_sessionmaker(engine), urls)
     finally:
         engine.dispose()
@@ -115,9 +115,9 @@ def alerts_send(as_json: bool, config: Config) -> None:
 def alerts_test(config: Config) -> None:
     """Send one test notification to every notify URL; exit 1 if one fails. A URL that answers is retried at once."""
     urls = _urls_or_exit(config)
-    engine = make_engine(config.db_url)
+    engine = make_engine(config.db_url, create=False)
     try:
-        ensure_schema(engine)
+        check_schema(engine)
         outcomes = alerts.send_test(make_sessionmaker(engine), urls)
     finally:
         engine.dispose()

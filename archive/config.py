@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from archive.errors import BadUsage
+
 DEFAULT_HOME = Path("~/.local/share/fazhi")
+DEFAULT_CRAWL_TIMEOUT = 3600.0  # seconds one site's crawl may take, unless its registry entry says otherwise
 BUNDLED_SITES = Path(__file__).resolve().parent.parent / "crawler" / "sites.yaml"
 
 
@@ -17,6 +20,7 @@ class Config:
     db_url: str
     sites_path: Path
     notify_urls: tuple[str, ...] = ()
+    crawl_timeout: float = DEFAULT_CRAWL_TIMEOUT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -25,7 +29,8 @@ class Config:
         db_url = env.get("FAZHI_DB_URL") or f"sqlite:///{home / 'fazhi.db'}"
         sites = Path(env["FAZHI_SITES"]).expanduser() if env.get("FAZHI_SITES") else BUNDLED_SITES
         notify = tuple(env.get("FAZHI_NOTIFY", "").split())
-        return cls(home=home, db_url=db_url, sites_path=sites, notify_urls=notify)
+        timeout = _seconds(env.get("FAZHI_CRAWL_TIMEOUT"), "FAZHI_CRAWL_TIMEOUT", DEFAULT_CRAWL_TIMEOUT)
+        return cls(home=home, db_url=db_url, sites_path=sites, notify_urls=notify, crawl_timeout=timeout)
 
     def with_overrides(
         self,
@@ -51,8 +56,21 @@ class Config:
         }
         if self.notify_urls:
             env["FAZHI_NOTIFY"] = " ".join(self.notify_urls)
+        env["FAZHI_CRAWL_TIMEOUT"] = repr(self.crawl_timeout)
         return env
 
     @property
     def log_dir(self) -> Path:
         return self.home / "logs"
+
+
+def _seconds(value: str | None, name: str, default: float) -> float:
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise BadUsage(f"{name}={value!r} must be a number of seconds above 0")
+    return seconds

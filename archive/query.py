@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import Subquery, func, or_, select
 from sqlalchemy.orm import Session
 
+from archive.errors import BadUsage, NotFound
 from archive.models import Report, Site, Version
 
-
-class NotFound(LookupError):
-    """No such report or version; the message is for people."""
+# Ids and version numbers are 64-bit integers in the database; a larger number names nothing (and would overflow).
+_MAX_ID = 2**63 - 1
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -67,7 +67,7 @@ def list_reports(
 
 
 def _load(session: Session, report_id: int) -> tuple[Report, Site]:
-    report = session.get(Report, report_id)
+    report = session.get(Report, report_id) if 0 < report_id <= _MAX_ID else None
     if report is None:
         raise NotFound(f"no report with id {report_id} (see `fazhi reports`)")
     site = session.get(Site, report.site_id)
@@ -76,18 +76,26 @@ def _load(session: Session, report_id: int) -> tuple[Report, Site]:
 
 
 def get_version(session: Session, report_id: int, version: int | None = None) -> Version:
+    """A report's version `version` (numbered from 1), or its latest when None."""
+    if version is not None and version < 1:
+        raise BadUsage(f"version numbers start at 1, not {version} (see `fazhi history {report_id}`)")
+    _load(session, report_id)
     stmt = select(Version).where(Version.report_id == report_id)
-    stmt = stmt.where(Version.version == version) if version else stmt.order_by(Version.version.desc())
-    found = session.scalars(stmt.limit(1)).first()
+    if version is None:
+        latest = session.scalars(stmt.order_by(Version.version.desc()).limit(1)).first()
+        if latest is None:
+            raise NotFound(f"report {report_id} has no text")
+        return latest
+    found = session.scalars(stmt.where(Version.version == version)).first() if version <= _MAX_ID else None
     if found is None:
-        raise NotFound(f"report {report_id} has no version {version}" if version else f"report {report_id} has no text")
+        raise NotFound(f"report {report_id} has no version {version} (see `fazhi history {report_id}`)")
     return found
 
 
 def show_report(session: Session, report_id: int, version: int | None = None) -> dict[str, Any]:
+    v = get_version(session, report_id, version)
     report, site = _load(session, report_id)
     count = session.scalar(select(func.count()).where(Version.report_id == report_id)) or 0
-    v = get_version(session, report_id, version)
     return {
         **_report_dict(report, site, count),
         "version": v.version,

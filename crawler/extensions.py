@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any, Self
 
@@ -42,7 +43,8 @@ class CrawlRecorder:
             session.add(run)
             session.flush()
             self.link.crawl_run_id = run.id
-        _progress({"event": "start", "site": site.id, "run": self.link.crawl_run_id})
+        limit = self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT") or None
+        _progress({"event": "start", "site": site.id, "run": self.link.crawl_run_id, "timeout": limit})
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats
@@ -53,10 +55,23 @@ class CrawlRecorder:
 
         messages: list[str] = list(stats.get_value("fazhi/messages") or [])
         site_errors = get("site_errors")
-        if reason not in ("finished",):
+        status: str | None = None
+        if reason in ("shutdown", "closespider_timeout"):
+            # Stopped from outside, not failed by the site: recorded as such, and no "site down" alert.
+            status = "interrupted"
+            if reason == "shutdown":
+                messages.append("crawl interrupted before it finished (stopped by a signal)")
+            else:
+                limit = self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT")
+                messages.append(
+                    f"crawl stopped by its wall-clock limit after {limit:g} s (registry `timeout`, FAZHI_CRAWL_TIMEOUT)"
+                )
+                stats.set_value("fazhi/timed_out", True)
+        elif reason != "finished":
             messages.append(f"crawl ended early: {reason}")
             site_errors += 1
-        status = "failed" if site_errors else ("partial" if get("errors") else "ok")
+        if status is None:
+            status = "failed" if site_errors else ("partial" if get("errors") else "ok")
         summary = {
             "pages_fetched": get("pages_fetched") + get("list_pages") + get("files_fetched"),
             "reports_new": get("reports_new"),
@@ -75,7 +90,7 @@ class CrawlRecorder:
                 run.messages = messages
                 for key, value in summary.items():
                     setattr(run, key, value)
-            if site_errors and not _failed_before(session, site_id, self.link.crawl_run_id):
+            if status == "failed" and not _failed_before(session, site_id, self.link.crawl_run_id):
                 # One alert when a site starts failing, not one per crawl while it stays down.
                 failures = [m for m in messages if not m.startswith("warning:")]
                 events.site_error(session, site_id, "; ".join(failures[:3]))
@@ -95,5 +110,10 @@ def _failed_before(session: Session, site_id: str, run_id: int | None) -> bool:
 
 def _progress(payload: dict[str, Any]) -> None:
     """One JSON line per site event on stdout, read by `fazhi crawl` to show progress."""
-    sys.stdout.write("FAZHI " + json.dumps(payload, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write("FAZHI " + json.dumps(payload, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Nobody is reading (the parent died and this crawl is stopping): the run row has the record. Later
+        # writes, and the flush at exit, go nowhere instead of failing (the Python docs' advice for SIGPIPE).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.config import Config
 from archive.db import make_engine, make_sessionmaker
-from archive.migrate import ensure_schema
+from archive.migrate import prepare_for_crawl
 from crawler.sites import Site, load_registry
 
 
@@ -36,7 +36,7 @@ def archive_link(crawler: Crawler) -> ArchiveLink:
     if link is None:
         config = Config.from_env()
         engine = make_engine(config.db_url)
-        ensure_schema(engine)
+        prepare_for_crawl(engine)  # `fazhi crawl` did it already; `scrapy crawl` alone did not
         link = ArchiveLink(config, engine, make_sessionmaker(engine), load_registry(config.sites_path))
         crawler._fazhi_archive = link  # type: ignore[attr-defined]
     return link

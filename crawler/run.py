@@ -1,34 +1,72 @@
 """Run the `reports` spider for several sites in one process: `python -m crawler.run [SITE_ID ...]`.
 
-This is what `fazhi crawl` starts as a subprocess; exit 0 all sites ok, 1 some site failed, 2 bad configuration.
+This is what `fazhi crawl` starts as a subprocess; exit 0 all sites ok, 1 some site failed or ran out of time,
+2 bad configuration (a bad registry, an archive that cannot be used).
 """
 
 from __future__ import annotations
 
+import argparse
+import ctypes
+import os
+import signal
 import sys
+from types import FrameType
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from archive.config import Config
+from archive.db import make_engine
+from archive.errors import ArchiveError
+from archive.migrate import prepare_for_crawl
 from crawler.sites import RegistryError, load_registry, select_sites
 from crawler.spiders.reports import ReportsSpider
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Stop gracefully when the process that started this crawl dies, however it dies (even by SIGKILL), so no
+    crawl goes on writing with nobody to read its progress or send its alerts (Linux: PR_SET_PDEATHSIG)."""
+
+    def parent_gone(_signum: int, _frame: FrameType | None) -> None:
+        # The kernel signals once for each thread of the parent that exits; Scrapy takes a second SIGTERM as
+        # "stop at once, record nothing", so only the first one is passed on.
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+        signal.raise_signal(signal.SIGTERM)
+
+    if sys.platform.startswith("linux"):
+        signal.signal(signal.SIGUSR1, parent_gone)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGUSR1, 0, 0, 0)
+    if os.getppid() != parent_pid:  # it died before the request above was in place
+        sys.exit(1)
+
 
 def main(argv: list[str] | None = None) -> int:
-    ids = list(sys.argv[1:] if argv is None else argv)
-    config = Config.from_env()
+    parser = argparse.ArgumentParser(prog="python -m crawler.run")
+    parser.add_argument("--parent-pid", type=int, help="stop when this process (fazhi crawl) ends")
+    parser.add_argument("site_ids", nargs="*", metavar="SITE_ID")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.parent_pid:
+        die_with_parent(args.parent_pid)
     try:
-        sites = select_sites(load_registry(config.sites_path), ids)
-    except RegistryError as exc:
+        config = Config.from_env()
+        sites = select_sites(load_registry(config.sites_path), args.site_ids)
+        engine = make_engine(config.db_url)
+        prepare_for_crawl(engine)  # refused here, in one line, rather than in every spider
+        engine.dispose()
+    except (RegistryError, ArchiveError) as exc:
         print(f"fazhi: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code if isinstance(exc, ArchiveError) else 2
     settings = get_project_settings()
     if settings.get("BOT_NAME") != "fazhi":
         settings.setmodule("crawler.settings", priority="project")
     config.log_dir.mkdir(parents=True, exist_ok=True)
     settings.set("LOG_FILE", str(config.log_dir / "crawl.log"), priority="cmdline")
     settings.set("LOG_FILE_APPEND", True, priority="cmdline")
+    settings.set("FAZHI_SITE_TIMEOUT", config.crawl_timeout, priority="cmdline")
     process = CrawlerProcess(settings)
     crawlers = []
     for site in sites:
@@ -37,7 +75,12 @@ def main(argv: list[str] | None = None) -> int:
         process.crawl(crawler, site=site.id)
     process.start()
     failed = any(
-        c.stats and (c.stats.get_value("fazhi/site_errors", 0) or c.stats.get_value("fazhi/errors", 0))
+        c.stats
+        and (
+            c.stats.get_value("fazhi/site_errors", 0)
+            or c.stats.get_value("fazhi/errors", 0)
+            or c.stats.get_value("fazhi/timed_out")
+        )
         for c in crawlers
     )
     return 1 if failed else 0

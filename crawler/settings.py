@@ -35,6 +35,10 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 # Further list pages followed per column at most (a column of reports rarely needs ten).
 FAZHI_MAX_LIST_PAGES = 200
 
+# Wall-clock limit of one site's crawl in seconds, unless its registry entry sets `timeout` (FAZHI_CRAWL_TIMEOUT
+# overrides it for `fazhi crawl`); the spider turns it into CLOSESPIDER_TIMEOUT.
+FAZHI_SITE_TIMEOUT = 3600
+
 COOKIES_ENABLED = True
 REDIRECT_ENABLED = True
 HTTPCACHE_ENABLED = False

@@ -29,6 +29,7 @@ class Site:
     division_code: str | None = None
     schedule: str | None = None
     delay: float = DEFAULT_DELAY
+    timeout: float | None = None  # wall-clock limit of a crawl of this site in seconds (default: the setting)
 
 
 class RegistryError(ValueError):
@@ -140,6 +141,11 @@ def _site(raw: dict[str, Any], source: str, index: int) -> Site:
     delay = raw.get("delay", DEFAULT_DELAY)
     if not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0:
         raise fail("delay", f"{delay!r} must be a number of seconds >= 0")
+    timeout = raw.get("timeout")
+    if timeout is not None and (
+        not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout < float("inf")
+    ):
+        raise fail("timeout", f"{timeout!r} must be a number of seconds above 0")
     code = raw.get("division_code")
     if code is not None and not re.fullmatch(r"\d{6}|\d{9}|\d{12}", str(code)):
         raise fail("division_code", f"{code!r} is not a GB/T 2260 code (6 digits)")
@@ -153,6 +159,7 @@ def _site(raw: dict[str, Any], source: str, index: int) -> Site:
         division_code=str(code) if code is not None else None,
         schedule=str(schedule) if schedule is not None else None,
         delay=float(delay),
+        timeout=float(timeout) if timeout is not None else None,
     )
 
 

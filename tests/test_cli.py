@@ -129,6 +129,31 @@ def test_unknown_report_is_a_usage_error(crawled: tuple[PortalSim, Archive]) -> 
     _, archive = crawled
     result = run(archive, "show", "9999")
     assert result.exit_code == 2 and "no report with id 9999" in result.output
+    huge = "99999999999999999999999"  # beyond any database integer
+    for args in (["show", huge], ["history", huge], ["diff", huge], ["show", "0"]):
+        result = run(archive, *args)
+        assert result.exit_code == 2 and f"no report with id {args[1]}" in result.stderr, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_version_numbers_start_at_one(crawled: tuple[PortalSim, Archive]) -> None:
+    sim, archive = crawled
+    rid = str(_report_id(archive, sim.expected_reports("yuhang")[0].url))
+    for args in (
+        ["show", rid, "--version", "0"],
+        ["show", rid, "--version", "-1"],
+        ["diff", rid, "--from", "-1"],
+        ["diff", rid, "--from", "0"],
+        ["diff", rid, "--to", "0"],
+    ):
+        result = run(archive, *args)
+        assert result.exit_code == 2 and "version numbers start at 1" in result.stderr, (args, result.output)
+        assert result.stdout == ""
+    for args in (["show", rid, "--version", "3"], ["diff", rid, "--from", "99999999999999999999999"]):
+        result = run(archive, *args)
+        assert result.exit_code == 2 and f"report {rid} has no version" in result.stderr, (args, result.output)
+    diff = run(archive, "diff", rid, "--from", "1", "--to", "2")
+    assert diff.exit_code == 0 and "+2023年度" in diff.output
 
 
 def test_crawl_unknown_site_is_exit_2(crawled: tuple[PortalSim, Archive]) -> None:
@@ -149,12 +174,12 @@ def test_extract_command_on_a_fixture_page(tmp_path: Path) -> None:
 
 def test_unopenable_database_is_a_clear_usage_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("not a folder")
-    result = CliRunner().invoke(cli, ["reports", "--db", f"sqlite:///{tmp_path}/file/a.db"])
+    result = CliRunner().invoke(cli, ["crawl", "--db", f"sqlite:///{tmp_path}/file/a.db"])
     assert result.exit_code == 2 and "cannot create the folder" in result.stderr
     result = CliRunner().invoke(cli, ["reports", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/x"])
     assert result.exit_code == 2 and "cannot open the archive database" in result.stderr
     result = CliRunner().invoke(cli, ["reports", "--db", "nosuchdb://x/y"])
-    assert result.exit_code == 2 and "cannot open the archive database" in result.stderr
+    assert result.exit_code == 2 and "'nosuchdb' databases are not supported" in result.stderr
 
 
 def test_bad_notify_url_is_refused_before_crawling(tmp_path: Path) -> None:

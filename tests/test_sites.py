@@ -34,6 +34,9 @@ def test_defaults_are_filled_in() -> None:
     (site,) = parse_registry(GOOD)
     assert site.allowed_domains == ("www.yuhang.gov.cn",)
     assert site.schedule == "0 7 * * *" and site.delay == 1.0 and site.division_code == "330110"
+    assert site.timeout is None  # the FAZHI_SITE_TIMEOUT setting applies
+    (limited,) = parse_registry(GOOD.replace("  - id: yuhang", "  - id: yuhang\n    timeout: 90"))
+    assert limited.timeout == 90.0
 
 
 @pytest.mark.parametrize(
@@ -51,6 +54,8 @@ def test_defaults_are_filled_in() -> None:
         (('division_code: "330110"', "division_code: 33"), 5, "GB/T 2260"),
         (("    platform: hanweb-jpage", "    platfrom: trs"), 6, "platfrom: unknown field"),
         (("  - id: yuhang", "  - id: yuhang\n    delay: -1"), 3, "delay: -1 must be"),
+        (("  - id: yuhang", "  - id: yuhang\n    timeout: 0"), 3, "timeout: 0 must be a number of seconds above 0"),
+        (("  - id: yuhang", "  - id: yuhang\n    timeout: soon"), 3, "timeout: 'soon' must be"),
         (
             ("      - https://www.yuhang.gov.cn/col/col1229174959/index.html", "      - http://[::1/x"),
             7,
@@ -128,3 +133,6 @@ def test_config_reads_environment_and_flags_win(tmp_path: Path) -> None:
     assert (
         Config.from_env({"FAZHI_HOME": str(tmp_path), "FAZHI_DB_URL": "postgresql://x/y"}).db_url == "postgresql://x/y"
     )
+    assert Config.from_env({"FAZHI_HOME": str(tmp_path)}).crawl_timeout == 3600
+    timed = Config.from_env({"FAZHI_HOME": str(tmp_path), "FAZHI_CRAWL_TIMEOUT": "90"})
+    assert timed.crawl_timeout == 90 and timed.as_env()["FAZHI_CRAWL_TIMEOUT"] == "90.0"

@@ -71,6 +71,8 @@ class ReportsSpider(scrapy.Spider):
         crawler.settings.set("DOWNLOAD_DELAY", delay, priority="spider")
         start = crawler.settings.getfloat("AUTOTHROTTLE_START_DELAY")
         crawler.settings.set("AUTOTHROTTLE_START_DELAY", min(start, max(delay, 0.05)), priority="spider")
+        limit = spider.site.timeout or crawler.settings.getfloat("FAZHI_SITE_TIMEOUT")
+        crawler.settings.set("CLOSESPIDER_TIMEOUT", limit, priority="spider")
         return spider
 
     # -- bookkeeping --------------------------------------------------------------------------------
