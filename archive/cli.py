@@ -13,16 +13,23 @@ import click
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from archive import alerts, query
+from archive import crawling, query
 from archive.config import Config
-from archive.crawlrun import run_crawl
 from archive.db import describe, make_engine, make_sessionmaker
 from archive.diff import diff_texts
-from archive.errors import ArchiveError, BadUsage
+from archive.errors import ArchiveError
 from archive.extract import extract_page
-from archive.migrate import HEAD, check_schema, prepare_for_crawl, upgrade_archive
+from archive.migrate import HEAD, check_schema, upgrade_archive
 from archive.reextract import reextract as run_reextract
-from archive.render import console, crawl_table, err_console, history_table, print_json, reports_table
+from archive.render import (
+    console,
+    err_console,
+    history_table,
+    print_crawl,
+    print_json,
+    print_progress,
+    reports_table,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,51 +102,9 @@ def crawl(site_ids: tuple[str, ...], config: Config) -> None:
     used (nothing is fetched). Creates the archive in an empty database; an archive from an older release needs
     `fazhi db upgrade` first.
     """
-    sys.exit(crawl_and_report(config, site_ids))
-
-
-def crawl_and_report(config: Config, site_ids: tuple[str, ...] | list[str]) -> int:
-    try:
-        alerts.check_urls(config.notify_urls)  # before crawling, not after
-    except ValueError as exc:
-        raise BadUsage(str(exc)) from None
-    engine = make_engine(config.db_url)
-    try:
-        # Once here, before anything is fetched: an empty database gets the schema, and an archive that is out of
-        # date, foreign or read-only is refused now rather than after the whole crawl.
-        prepare_for_crawl(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-
-    def on_event(event: dict[str, Any]) -> None:
-        if event["event"] == "start":
-            err_console.print(f"[bold]{event['site']}[/]: crawling …")
-        elif event["event"] == "done":
-            err_console.print(
-                f"[bold]{event['site']}[/]: {event['status']} — {event['reports_new']} new, "
-                f"{event['reports_changed']} changed, {event['reports_unchanged']} unchanged, "
-                f"{event['errors']} errors"
-            )
-            for message in event.get("messages", []):
-                mark = "[yellow]![/]" if message.startswith("warning:") else "[red]✗[/]"
-                err_console.print(f"  {mark} ", end="")
-                err_console.print(message, markup=False, highlight=False)
-
-    outcome = run_crawl(config, list(site_ids), on_event)
-    if outcome.sites:
-        console.print(crawl_table(outcome.sites))
-    if outcome.interrupted:
-        err_console.print(f"fazhi: crawl {outcome.interrupted}; its runs are recorded as interrupted", markup=False)
-        if config.notify_urls:
-            err_console.print("alerts: not sent now; they wait in the outbox for the next crawl", markup=False)
-        engine.dispose()
-        return outcome.returncode
-    try:
-        alerts_ok = cli_alerts.deliver_after_crawl(make_sessionmaker(engine), config.notify_urls)
-    finally:
-        engine.dispose()
-    return outcome.returncode or (0 if alerts_ok else 1)
+    report = crawling.crawl(config, site_ids, print_progress)
+    print_crawl(report, notify=bool(config.notify_urls))
+    sys.exit(report.returncode)
 
 
 @cli.command()
@@ -349,7 +314,8 @@ def demo() -> None:
     sys.exit(run_demo(Config.from_env()))
 
 
-from archive import cli_alerts  # noqa: E402  (defines `fazhi alerts` on the group above)
+# Defined in modules of their own on the group above; imported here so that `fazhi` has them.
+from archive import cli_alerts, cli_schedule  # noqa: E402, F401
 
 
 def main() -> None:

@@ -10,14 +10,13 @@ from typing import Any, TypeVar
 
 import click
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
 from archive import alerts, outbox
 from archive.cli import archive_session, cli, config_options, json_option
 from archive.config import Config
 from archive.db import make_engine, make_sessionmaker
 from archive.migrate import check_schema
-from archive.render import console, err_console, print_json
+from archive.render import console, err_console, print_delivery, print_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,7 +105,7 @@ def alerts_send(as_json: bool, config: Config) -> None:
     if as_json:
         print_json([_channel_doc(c) for c in delivery.channels])
     else:
-        _print_delivery(delivery, always=True)
+        print_delivery(delivery, always=True)
     sys.exit(0 if delivery.ok else 1)
 
 
@@ -130,17 +129,6 @@ def alerts_test(config: Config) -> None:
     sys.exit(1 if any(error for _, error in outcomes) else 0)
 
 
-def deliver_after_crawl(sessions: sessionmaker[Session], urls: tuple[str, ...]) -> bool:
-    """Send what the crawl produced; print a line per failing URL. False when some URL is failing."""
-    if not urls:
-        return True
-    delivery = alerts.deliver_pending(sessions, urls)
-    _print_delivery(delivery, always=False)
-    if not delivery.ok:
-        err_console.print("alerts did not all go out: exit status 1 (see `fazhi alerts --pending`)", markup=False)
-    return delivery.ok
-
-
 def _channel_doc(c: alerts.ChannelResult) -> dict[str, Any]:
     return {
         "channel": c.channel,
@@ -151,22 +139,3 @@ def _channel_doc(c: alerts.ChannelResult) -> dict[str, Any]:
         "error": c.error,
         "next_attempt_at": c.next_attempt_at.isoformat() if c.next_attempt_at else None,
     }
-
-
-def _print_delivery(delivery: alerts.Delivery, always: bool) -> None:
-    if always or delivery.sent or not delivery.ok:
-        err_console.print(
-            f"alerts: {delivery.sent} sent, {sum(c.failing for c in delivery.channels)} URL(s) failing, "
-            f"{delivery.pending} pending",
-            markup=False,
-        )
-    for c in delivery.channels:
-        if c.failing or always:
-            when = f"; next try after {c.next_attempt_at:%Y-%m-%d %H:%M} UTC" if c.next_attempt_at else ""
-            mark = "✗" if c.failing else "·"
-            detail = f": {c.error}" if c.error else ""
-            err_console.print(
-                f"  {mark} {c.channel} {c.status}, {c.sent} sent, {c.pending} pending{detail}{when}",
-                markup=False,
-                highlight=False,
-            )

@@ -35,6 +35,7 @@ class CrawlOutcome:
     returncode: int
     sites: list[dict[str, Any]] = field(default_factory=list)  # the "done" record of each site
     interrupted: str | None = None  # why the crawl was stopped before it finished, if it was
+    run_ids: list[int] = field(default_factory=list)  # the crawl-run rows the crawl opened
 
 
 class CrawlStopper:
@@ -76,11 +77,14 @@ class CrawlStopper:
         self.deadline = max(self.deadline, candidate) if self._seen_start else candidate
         self._seen_start = True
 
-    def watch(self) -> None:
-        """Runs in a thread: stop the crawl when the outside limit passes."""
+    def watch(self, stop: threading.Event | None = None) -> None:
+        """Runs in a thread: stop the crawl when the outside limit passes, or when `stop` is set."""
         while not self._done.wait(0.5):
             if time.monotonic() > self.deadline:
                 self.stop("stopped by the wall-clock limit")
+                return
+            if stop is not None and stop.is_set():
+                self.stop("stopped with the scheduler")
                 return
 
     def close(self) -> None:
@@ -114,6 +118,8 @@ def run_crawl(
     site_ids: Sequence[str],
     on_event: Callable[[dict[str, Any]], None] | None = None,
     extra_env: dict[str, str] | None = None,
+    *,
+    stop: threading.Event | None = None,
 ) -> CrawlOutcome:
     env = {**os.environ, **config.as_env(), "SCRAPY_SETTINGS_MODULE": "crawler.settings", **(extra_env or {})}
     env.setdefault("PYTHONUNBUFFERED", "1")
@@ -132,9 +138,9 @@ def run_crawl(
         process_group=0,
     )
     stopper = CrawlStopper(proc, time.monotonic() + config.crawl_timeout + LIMIT_MARGIN_SECONDS)
-    watcher = threading.Thread(target=stopper.watch, name="crawl-limit", daemon=True)
+    watcher = threading.Thread(target=stopper.watch, args=(stop,), name="crawl-limit", daemon=True)
     outcome = CrawlOutcome(returncode=0)
-    run_ids: list[int] = []
+    run_ids = outcome.run_ids
     assert proc.stdout is not None
     try:
         with _forward_signals(stopper):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from archive import query
+from archive import crawling, query
 from archive.config import Config
 from archive.db import make_engine, make_sessionmaker
-from archive.render import console, err_console, reports_table
+from archive.render import console, err_console, print_crawl, print_progress, reports_table
 
 
 def run_demo(config: Config) -> int:
     # Imported here: the simulator is only needed by the demo, never by the archive proper.
-    from archive.cli import crawl_and_report
     from portalsim import PortalSim
 
     config.home.mkdir(parents=True, exist_ok=True)
@@ -24,13 +23,13 @@ def run_demo(config: Config) -> int:
     with PortalSim() as sim:
         registry.write_text(sim.registry_yaml(delay=0.0), encoding="utf-8")
         err_console.print(f"[bold]Portal simulator[/] up: {', '.join(f'{s.id} ({s.platform})' for s in sim.sites)}")
-        rc = crawl_and_report(demo_config, [])
+        rc = _crawl(demo_config)
 
         # Show what a correction looks like: the same URL serves a revised text.
         target = sim.expected_reports("yuhang")[0]
         sim.set_article_text("yuhang", target.key, target.text.replace("2023年", "2023年度", 1) + "\n（本报告已更正）")
         err_console.print(f"\n[bold]Simulating a correction[/] of “{target.title}” and crawling again …")
-        rc = max(rc, crawl_and_report(demo_config, []))
+        rc = max(rc, _crawl(demo_config))
 
     engine = make_engine(demo_config.db_url)
     with make_sessionmaker(engine)() as session:
@@ -42,3 +41,9 @@ def run_demo(config: Config) -> int:
         f"Explore it: FAZHI_DB_URL=sqlite:///{db_path} fazhi reports | show ID | history ID | diff ID"
     )
     return rc
+
+
+def _crawl(config: Config) -> int:
+    report = crawling.crawl(config, [], print_progress)
+    print_crawl(report, notify=bool(config.notify_urls))
+    return report.returncode

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -252,3 +253,24 @@ class AlertDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[dt.datetime | None]
     digest: Mapped[bool] = mapped_column(default=False)  # sent as part of a digest message
+
+
+class SchedulerJob(Base):
+    """APScheduler's job store (its own table shape): one row per scheduled site crawl, with its next run."""
+
+    __tablename__ = "scheduler_job"
+
+    id: Mapped[str] = mapped_column(String(191), primary_key=True)
+    next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
+    job_state: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Lease(Base):
+    """A named lease: one scheduler at a time drives an archive, and a crashed one's lease runs out."""
+
+    __tablename__ = "lease"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from archive.alerts import Delivery
+    from archive.crawling import CrawlReport
 
 # Piped output gets a wide console: report titles are long and wrapping them in 80 columns helps nobody.
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -70,3 +74,53 @@ def history_table(rows: Sequence[dict[str, Any]]) -> Table:
     for r in rows:
         table.add_row(str(r["version"]), r["fetched_at"], r["change"], str(r["chars"]), r["content_sha256"][:16])
     return table
+
+
+def print_delivery(delivery: Delivery, always: bool) -> None:
+    """One line for the alerts a command sent, then one per URL (only the failing ones unless `always`)."""
+    if always or delivery.sent or not delivery.ok:
+        err_console.print(
+            f"alerts: {delivery.sent} sent, {sum(c.failing for c in delivery.channels)} URL(s) failing, "
+            f"{delivery.pending} pending",
+            markup=False,
+        )
+    for c in delivery.channels:
+        if c.failing or always:
+            when = f"; next try after {c.next_attempt_at:%Y-%m-%d %H:%M} UTC" if c.next_attempt_at else ""
+            mark = "✗" if c.failing else "·"
+            detail = f": {c.error}" if c.error else ""
+            err_console.print(
+                f"  {mark} {c.channel} {c.status}, {c.sent} sent, {c.pending} pending{detail}{when}",
+                markup=False,
+                highlight=False,
+            )
+
+
+def print_progress(event: dict[str, Any]) -> None:
+    """A crawl's progress as it happens: a line when a site starts, its counts and each problem when it ends."""
+    if event["event"] == "start":
+        err_console.print(f"[bold]{event['site']}[/]: crawling …")
+    elif event["event"] == "done":
+        err_console.print(
+            f"[bold]{event['site']}[/]: {event['status']} — {event['reports_new']} new, "
+            f"{event['reports_changed']} changed, {event['reports_unchanged']} unchanged, "
+            f"{event['errors']} errors"
+        )
+        for message in event.get("messages", []):
+            mark = "[yellow]![/]" if message.startswith("warning:") else "[red]✗[/]"
+            err_console.print(f"  {mark} ", end="")
+            err_console.print(message, markup=False, highlight=False)
+
+
+def print_crawl(report: CrawlReport, notify: bool) -> None:
+    """The summary table of a crawl, why it stopped early if it did, and what became of its alerts."""
+    if report.sites:
+        console.print(crawl_table(report.sites))
+    if report.interrupted:
+        err_console.print(f"fazhi: crawl {report.interrupted}; its runs are recorded as interrupted", markup=False)
+        if notify:
+            err_console.print("alerts: not sent now; they wait in the outbox for the next crawl", markup=False)
+    if report.delivery is not None:
+        print_delivery(report.delivery, always=False)
+        if not report.delivery.ok:
+            err_console.print("alerts did not all go out: exit status 1 (see `fazhi alerts --pending`)", markup=False)

@@ -174,6 +174,10 @@ class PortalSim:
         """The site's list API answers `success: false` with a reason, until reset()."""
         self._server(site_id).state.list_api_refuses = True
 
+    def empty_lists(self, site_id: str) -> None:
+        """The site's column lists show no entry (the column was emptied or moved); its pages stay, until reset()."""
+        self._server(site_id).state.lists_empty = True
+
     def unblock(self, site_id: str) -> None:
         self._server(site_id).state.blocked = False
 

@@ -44,6 +44,7 @@ class SiteState:
             self._extra_links: dict[str, list[tuple[str, str]]] = {}  # article key -> [(url, link text)]
             self.blocked = False
             self.list_api_refuses = False  # the list API answers success:false (a changed template, say)
+            self.lists_empty = False  # the column lists show no entry at all (a column emptied or moved)
             self._log: list[LoggedRequest] = []
 
     # -- reading, for the renderers --------------------------------------------------------------
@@ -55,6 +56,8 @@ class SiteState:
     def listed(self) -> list[Article]:
         """The entries the column list shows now, newest first."""
         with self._lock:
+            if self.lists_empty:
+                return []
             return [a for a in self.articles() if a.key not in self._removed or self._removed[a.key][1]]
 
     def article(self, key_or_path: str) -> Article:

@@ -1,0 +1,98 @@
+"""`fazhi schedule`, `fazhi runs` and `fazhi sites`: run unattended, and see what ran, when, and how each site is."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.table import Table
+
+from archive import health
+from archive.cli import archive_session, cli, config_options, json_option
+from archive.config import Config
+from archive.errors import BadUsage
+from archive.render import console, print_json
+
+
+@cli.command()
+@click.option("--every", metavar="DURATION", help="Crawl every site at this interval instead (30s, 10m, 6h, 1d).")
+@click.option("--max-crawls", type=click.IntRange(1, 64), default=2, show_default=True, help="Sites crawled at once.")
+@config_options
+def schedule(every: str | None, max_crawls: int, config: Config) -> None:
+    """Run the scheduler in the foreground until SIGTERM/SIGINT.
+
+    Each site is crawled on its registry `schedule` (cron, Asia/Shanghai), else daily from February to April and
+    weekly otherwise, in a time slot of its own; alerts go out within a minute of each event. One scheduler per
+    archive: a second one refuses to start. Stopping ends running crawls gracefully and exits 0; the next start
+    resumes, and runs a crawl missed while it was down once.
+    """
+    # The scheduler lives at the top level (it drives crawls and knows the registry); loaded only for this command.
+    import scheduler
+
+    try:
+        interval = scheduler.parse_duration(every) if every else None
+    except ValueError as exc:
+        raise BadUsage(f"--every: {exc}") from None
+    sys.exit(scheduler.run(config, interval, max_crawls=max_crawls))
+
+
+@cli.command()
+@click.option("--site", help="Only this site id.")
+@click.option("--limit", type=click.IntRange(1, 100000), default=50, show_default=True, help="At most this many runs.")
+@json_option
+@config_options
+def runs(site: str | None, limit: int, as_json: bool, config: Config) -> None:
+    """Crawl runs, newest first: when, how they ended, what they found, and every problem they met."""
+    with archive_session(config) as session:
+        rows = health.list_runs(session, site=site, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Crawl runs")
+    for col in ("id", "site", "started", "status", "pages", "new", "changed", "removed", "errors", "messages"):
+        table.add_column(col, overflow="fold", no_wrap=col != "messages")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["site_id"],
+            r["started_at"][:19].replace("T", " "),
+            r["status"],
+            str(r["pages_fetched"]),
+            str(r["reports_new"]),
+            str(r["reports_changed"]),
+            str(r["reports_removed"]),
+            str(r["errors"]),
+            "\n".join(r["messages"]),
+        )
+    console.print(table)
+
+
+@cli.command()
+@json_option
+@config_options
+def sites(as_json: bool, config: Config) -> None:
+    """The registry's sites with their health: last run, last good run, failures in a row, next scheduled run."""
+    import scheduler  # the registry loader belongs to the crawler side; see `schedule`
+
+    registry = scheduler.load_sites(config)
+    with archive_session(config) as session:
+        rows = health.site_health(session, registry)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Sites")
+    for col in ("id", "name", "platform", "schedule", "last run", "status", "last ok", "failures", "next run"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(
+            r["id"],
+            r["name"],
+            r["platform"],
+            r["schedule"],
+            (r["last_run_at"] or "")[:16].replace("T", " "),
+            r["last_status"] or "never run",
+            (r["last_ok_at"] or "")[:16].replace("T", " "),
+            str(r["consecutive_failures"]),
+            (r["next_run_at"] or "not scheduled")[:16].replace("T", " "),
+        )
+    console.print(table)
