@@ -35,13 +35,15 @@ class Config:
     def with_overrides(
         self,
         *,
+        home: Path | None = None,
         db_url: str | None = None,
         sites_path: Path | None = None,
         notify_urls: tuple[str, ...] = (),
     ) -> Config:
-        """Apply command-line flags, which win over the environment."""
+        """Apply command-line flags (or a crawl's Scrapy settings), which win over the environment."""
         return replace(
             self,
+            home=home or self.home,
             db_url=db_url or self.db_url,
             sites_path=sites_path or self.sites_path,
             notify_urls=notify_urls or self.notify_urls,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,11 +32,28 @@ class ArchiveLink:
         raise ValueError(f"no site '{site_id}' in {self.config.sites_path} (known: {known})")
 
 
+def config_from_settings(settings: BaseSettings) -> Config:
+    """The archive configuration a crawl was given as Scrapy settings (FAZHI_HOME, FAZHI_DB_URL, FAZHI_SITES: set by
+    `python -m crawler.run`, or `scrapy crawl reports -s FAZHI_DB_URL=…`); what they leave out comes from the
+    environment, as for any `fazhi` command."""
+    home, sites = settings.get("FAZHI_HOME"), settings.get("FAZHI_SITES")
+    return Config.from_env().with_overrides(
+        home=Path(home) if home else None,
+        db_url=settings.get("FAZHI_DB_URL") or None,
+        sites_path=Path(sites) if sites else None,
+    )
+
+
+def config_settings(config: Config) -> dict[str, str]:
+    """The settings that hand `config` to a crawl (the inverse of config_from_settings)."""
+    return {"FAZHI_HOME": str(config.home), "FAZHI_DB_URL": config.db_url, "FAZHI_SITES": str(config.sites_path)}
+
+
 def archive_link(crawler: Crawler) -> ArchiveLink:
     """The crawler's ArchiveLink, made on first use (components are built in no guaranteed order)."""
     link: ArchiveLink | None = getattr(crawler, "_fazhi_archive", None)
     if link is None:
-        config = Config.from_env()
+        config = config_from_settings(crawler.settings)
         engine = make_engine(config.db_url)
         prepare_for_crawl(engine)  # `fazhi crawl` did it already; `scrapy crawl` alone did not
         link = ArchiveLink(config, engine, make_sessionmaker(engine), load_registry(config.sites_path))

@@ -20,6 +20,7 @@ from archive.config import Config
 from archive.db import make_engine
 from archive.errors import ArchiveError
 from archive.migrate import prepare_for_crawl
+from crawler.link import config_settings
 from crawler.sites import RegistryError, load_registry, select_sites
 from crawler.spiders.reports import ReportsSpider
 
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     settings.set("LOG_FILE", str(config.log_dir / "crawl.log"), priority="cmdline")
     settings.set("LOG_FILE_APPEND", True, priority="cmdline")
     settings.set("FAZHI_SITE_TIMEOUT", config.crawl_timeout, priority="cmdline")
+    # The configuration read here goes to the spiders' components as settings, not read again from the environment.
+    settings.setdict(config_settings(config), priority="cmdline")
     process = CrawlerProcess(settings)
     crawlers = []
     for site in sites:

@@ -256,6 +256,18 @@ def test_scrapy_crawl_at_the_repository_root(sim: PortalSim, archive: Archive) -
     assert set(archive.reports()) == expected
 
 
+def test_scrapy_crawl_takes_the_archive_as_settings(sim: PortalSim, archive: Archive) -> None:
+    """`-s FAZHI_DB_URL=… -s FAZHI_SITES=…` alone say where the crawl writes; nothing comes from the environment."""
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAZHI_")}
+    env["HOME"] = str(archive.config.home)  # the default archive, were the settings ignored, would be made here
+    args = ["-s", f"FAZHI_DB_URL={archive.config.db_url}", "-s", f"FAZHI_SITES={archive.config.sites_path}"]
+    subprocess.run(["scrapy", "crawl", "reports", "-a", "site=shangcheng", *args], cwd=root, env=env, check=True)
+    expected = {canonical_url(r.url) for r in sim.expected_reports("shangcheng")}
+    assert set(archive.reports()) == expected
+    assert not (archive.config.home / ".local").exists(), "the environment's default archive was used"
+
+
 def test_a_site_that_goes_down_loses_nothing_archived(sim: PortalSim, archive: Archive) -> None:
     assert archive.crawl().returncode == 0
     before = archive.counts()
