@@ -168,11 +168,13 @@ def alerts_job() -> None:
         log.info("alerts: %s sent, %s failed, %s pending", delivery.sent, delivery.failed, delivery.pending)
 
 
-def sync_jobs(scheduler: BackgroundScheduler, sites: list[Site], every: dt.timedelta | None) -> None:
+def sync_jobs(
+    scheduler: BackgroundScheduler, sites: list[Site], every: dt.timedelta | None, func: str = "scheduler:crawl_job"
+) -> None:
     """Make the stored jobs match the registry: add new sites, reschedule changed ones, drop removed ones.
 
     A job whose schedule did not change is left as stored, so a run missed while the scheduler was down is
-    still due, and runs once when it starts.
+    still due, and runs once when it starts. `func` is what each site's job calls, by reference.
     """
     wanted = {f"crawl:{s.id}": s for s in sites}
     for job in scheduler.get_jobs(jobstore="default"):
@@ -186,7 +188,7 @@ def sync_jobs(scheduler: BackgroundScheduler, sites: list[Site], every: dt.timed
             continue
         trigger = every_trigger(every, site.id) if every is not None else site_trigger(site)
         scheduler.add_job(
-            "scheduler:crawl_job",
+            func,
             trigger,
             args=[site.id],
             id=job_id,

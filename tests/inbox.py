@@ -18,6 +18,7 @@ class Inbox:
 
     def __init__(self, status: int = 200, delay: float = 0.0) -> None:
         self.messages: list[dict[str, Any]] = []
+        self.arrived_at: list[float] = []  # time.monotonic() of each recorded message
         self.status = status
         self.delay = delay
         self.arrivals = 0
@@ -41,6 +42,7 @@ class Inbox:
                 with lock:
                     if inbox.status == 200:
                         inbox.messages.append(payload)
+                        inbox.arrived_at.append(time.monotonic())
                 self.send_response(inbox.status)
                 self.end_headers()
 
