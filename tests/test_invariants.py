@@ -6,6 +6,7 @@ after two missing crawls, and each event delivered once to each channel."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import re
 from collections import Counter
@@ -92,7 +93,7 @@ def _check_archive(archive: Archive, model: Model, step: str) -> None:
             report = reports[url]
             versions = list(s.scalars(select(Version).where(Version.report_id == report.id).order_by(Version.version)))
             hashes = [v.content_sha256 for v in versions]
-            assert all(x != y for x, y in zip(hashes, hashes[1:], strict=False)), f"{step}: a version without change"
+            assert all(x != y for x, y in itertools.pairwise(hashes)), f"{step}: a version without change"
             assert len(versions) == len(a.observed), (
                 f"{step}: {url} has {len(versions)} versions, published {a.observed}"
             )
@@ -177,7 +178,7 @@ def test_random_histories_keep_the_invariants(sim: PortalSim, tmp_path: Path, db
                 sim.fail(report.site_id, report.attachments[0].url, status=503, times=0)
             # Each delivery an hour after the last on the alert clock: backoffs and rate windows have run out.
             clock_offset += dt.timedelta(hours=1)
-            deliver_pending(sessions, (live.url, flaky.url), clock=lambda: utcnow() + clock_offset)
+            deliver_pending(sessions, (live.url, flaky.url), clock=lambda at=clock_offset: utcnow() + at)
             label = f"seed {seed} step {step}"
             _check_archive(archive, model, label)
             _check_delivery(archive, live, live.url, complete=True, step=label)
@@ -185,7 +186,7 @@ def test_random_histories_keep_the_invariants(sim: PortalSim, tmp_path: Path, db
 
         flaky.status = 200
         clock_offset += dt.timedelta(hours=1)
-        deliver_pending(sessions, (live.url, flaky.url), clock=lambda: utcnow() + clock_offset)
+        deliver_pending(sessions, (live.url, flaky.url), clock=lambda at=clock_offset: utcnow() + at)
         _check_delivery(archive, flaky, flaky.url, complete=True, step=f"seed {seed} end")
         _check_delivery(archive, live, live.url, complete=True, step=f"seed {seed} end")
     finally:
