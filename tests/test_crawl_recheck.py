@@ -3,6 +3,7 @@ that fails to download now is taken as archived. Real crawls of the simulator, o
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from crawlkit import Archive, make_archive
 from sqlalchemy import select
 
 from archive.cli import cli
-from archive.models import Event, Report, Version
+from archive.models import Attachment, Event, Report, Version
 from archive.store import canonical_url
 from portalsim import ExpectedReport, PortalSim
 from portalsim.model import LoggedRequest
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[PortalSim]:
-    with PortalSim(["putuo"]) as s:
+    with PortalSim(["putuo", "yuhang"]) as s:
         yield s
 
 
@@ -124,3 +125,38 @@ def test_an_attachment_failing_on_a_full_fetch_is_taken_as_archived(sim: PortalS
     assert archive.crawl("putuo").returncode == 0
     assert _versions(archive, report.url) == [(1, "new")]
     assert _events(archive) == []
+
+
+def test_a_file_taken_as_archived_is_checked_against_when_it_was_fetched(sim: PortalSim, archive: Archive) -> None:
+    # A page corrected together with its attachment, while the attachment fails: the new version takes the archived
+    # file. The next re-check must ask whether the file changed since the archived bytes were fetched, not since
+    # that version was made (the file was replaced before it), or the correction of the file is never seen.
+    (report,) = [r for r in sim.expected_reports("yuhang") if r.attachments]
+    file_url = report.attachments[0].url
+    assert archive.crawl("yuhang").returncode == 0
+    corrected = report.text.replace("。", "（更正）。", 1)
+    sim.set_article_text("yuhang", report.key, corrected)
+    sim.fail("yuhang", file_url, status=503, times=10)
+    result = archive.crawl("yuhang")
+    assert result.returncode == 0, result.sites
+    assert any(file_url in m and "archived copy" in m for m in result.sites[0]["messages"])
+    assert _versions(archive, report.url) == [(1, "new"), (2, "changed")]
+    # As when that crawl came an hour after the correction (beyond the margin a re-check allows for clock skew).
+    with archive.session() as s, s.begin():
+        v2 = s.scalars(select(Version).where(Version.report.has(url=canonical_url(report.url)), Version.version == 2))
+        v2.one().fetched_at += dt.timedelta(hours=1)
+
+    sim.fail("yuhang", file_url, status=503, times=0)
+    before = len(sim.requests("yuhang"))
+    assert archive.crawl("yuhang").returncode == 0
+    log = sim.requests("yuhang")[before:]
+    assert _statuses(log, report.url) == [304]
+    assert _statuses(log, file_url) == [200]
+    assert _versions(archive, report.url) == [(1, "new"), (2, "changed"), (3, "changed")]
+    with archive.session() as s:
+        latest = s.scalars(
+            select(Version).where(Version.report.has(url=canonical_url(report.url))).order_by(Version.version.desc())
+        ).first()
+        assert latest is not None
+        (att,) = s.scalars(select(Attachment).where(Attachment.version_id == latest.id)).all()
+        assert "（更正）" in (att.text or "")

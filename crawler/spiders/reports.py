@@ -316,7 +316,7 @@ class ReportsSpider(scrapy.Spider):
             )
         elif self._archived_bytes(request.meta["fetched"].page.url, url):
             # A failed download is no evidence of a change: the archive takes the copy it holds (archive.recheck).
-            self.notice(f"attachment {url}: {reason}; not fetched again, the archived copy is used")
+            self.notice(f"attachment {url}: {reason}; not re-fetched, the archived copy is used")
         else:
             self.problem(f"attachment {url}: {reason}; the page is kept without it")
         raw = RawFile(url=url, filename=request.meta["filename"], error=reason)
