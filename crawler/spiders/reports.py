@@ -361,8 +361,9 @@ class ReportsSpider(scrapy.Spider):
         self.count("files_rechecked")
         archived: ArchivedFile = response.meta["archived"]
         fresh: list[RawFile] = response.meta["fresh"]
-        if response.status != 304 and hashlib.sha256(response.body).hexdigest() != archived.sha256:
+        if response.status != 304:
             self.count("files_fetched")
+        if response.status != 304 and hashlib.sha256(response.body).hexdigest() != archived.sha256:
             raw = RawFile(
                 url=archived.url,
                 filename=archived.filename,
