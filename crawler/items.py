@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from archive.extract import Extracted
 from archive.raw import RawFile, RawPage
 
-__all__ = ["FetchedPage", "PageGone", "PageNotModified", "RawFile", "RawPage"]
+__all__ = ["FetchedPage", "FilesChanged", "PageGone", "PageNotModified", "RawFile", "RawPage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,4 +35,14 @@ class PageNotModified:
 
     site_id: str
     url: str
+    fetched_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FilesChanged:
+    """A known report page answered 304, but some of its attachments now have other bytes (`files`, fetched now)."""
+
+    site_id: str
+    url: str
+    files: tuple[RawFile, ...]
     fetched_at: dt.datetime

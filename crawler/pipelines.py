@@ -8,10 +8,10 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from archive import store
+from archive import recheck, store
 from archive.derive import derive
 from crawler import problems
-from crawler.items import FetchedPage, PageGone, PageNotModified, RawPage
+from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawPage
 from crawler.link import ArchiveLink, archive_link
 
 
@@ -42,9 +42,15 @@ class ArchivePipeline:
         with self.link.sessions.begin() as session:
             if isinstance(item, FetchedPage | RawPage):
                 page, extracted = (item.page, item.extracted) if isinstance(item, FetchedPage) else (item, None)
+                page, _ = recheck.reuse_archived(session, page)
                 result = store.ingest(session, page, crawl_run_id=run_id, derived=derive(page, extracted))
                 skipped = result.outcome is store.Outcome.SKIPPED
                 self._inc("skipped_not_report" if skipped else f"reports_{result.outcome.value}")
+            elif isinstance(item, FilesChanged):
+                result = recheck.ingest_changed_files(
+                    session, item.site_id, item.url, item.files, item.fetched_at, crawl_run_id=run_id
+                )
+                self._inc(f"reports_{result.outcome.value}")
             elif isinstance(item, PageNotModified):
                 if store.mark_unchanged(session, item.site_id, item.url, item.fetched_at) is not None:
                     self._inc("reports_unchanged")

@@ -4,8 +4,10 @@ their attachments, and yields raw pages for the archive. `scrapy crawl reports -
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from email.utils import format_datetime
 from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -18,16 +20,21 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.extract import classify, extract_page, title_may_be_report
+from archive.recheck import ArchivedFile, archived_files
 from archive.store import canonical_url, known_report_urls
 from crawler import problems
 from crawler.adapters import detect_platform, get_adapter
 from crawler.adapters.base import Entry, ListParseError, ListRequest
-from crawler.items import FetchedPage, PageGone, PageNotModified, RawFile, RawPage
+from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawFile, RawPage
 from crawler.link import archive_link
 from crawler.scope import OutOfScope
 from crawler.sites import Site
 
 GONE = (404, 410)
+# Subtracted from the time an attachment was fetched before asking the site whether it changed since: HTTP dates
+# have whole seconds, and the site's clock is not ours. A file modified just before it was fetched is then fetched
+# again in full on each re-check (same bytes, no new version); a change is never hidden by a small clock skew.
+RECHECK_MARGIN = dt.timedelta(minutes=5)
 
 
 def _now() -> dt.datetime:
@@ -53,6 +60,8 @@ class ReportsSpider(scrapy.Spider):
         self.list_requests: dict[str, int] = {}  # further list pages requested, per column
         self.max_list_pages = 200
         self.known_reports = 0  # the site's active reports in the archive when the crawl began
+        # The attachments of each known report's latest version, by report URL (archive.recheck.archived_files).
+        self.archived: dict[str, tuple[ArchivedFile, ...]] = {}
         self._found_checked = False
 
     @classmethod
@@ -103,6 +112,7 @@ class ReportsSpider(scrapy.Spider):
         link = archive_link(self.crawler)
         with link.sessions() as session:
             known = known_report_urls(session, self.site.id)
+            self.archived = archived_files(session, self.site.id)
         self.known_reports = len(known)
         for url, etag, last_modified in known:
             headers = {}
@@ -214,7 +224,10 @@ class ReportsSpider(scrapy.Spider):
         report_url: str = response.meta["report_url"]
         self.count("pages_fetched")
         if response.status == 304:
-            yield PageNotModified(self.site.id, report_url, _now())
+            # The page is the same, but an attachment may have been replaced behind it (how attachment-only
+            # reports are corrected): check each archived file again before calling the report unchanged.
+            recheck = [f for f in self.archived.get(report_url, ()) if f.sha256 is not None]
+            yield from self._next_recheck(report_url, _now(), recheck, [])
             return
         if response.status in GONE:
             yield PageGone(self.site.id, report_url, response.status, _now())
@@ -301,10 +314,79 @@ class ReportsSpider(scrapy.Spider):
                 f"attachment {url} not fetched: {reason}; if it is the site's download host, "
                 f"add that host to allowed_domains"
             )
+        elif self._archived_bytes(request.meta["fetched"].page.url, url):
+            # A failed download is no evidence of a change: the archive takes the copy it holds (archive.recheck).
+            self.notice(f"attachment {url}: {reason}; not re-fetched, the archived copy is used")
         else:
             self.problem(f"attachment {url}: {reason}; the page is kept without it")
         raw = RawFile(url=url, filename=request.meta["filename"], error=reason)
         yield from self._next_file(request.meta["fetched"], request.meta["pending"], [*request.meta["done"], raw])
+
+    # -- attachments behind an unchanged page ---------------------------------------------------------
+    # What a re-check costs: one conditional request per archived attachment of a page that answered 304,
+    # answered 304 without a body while the file is unchanged. A site that ignores If-Modified-Since sends the file
+    # in full each time; it is compared by its SHA-256 and makes nothing new when the bytes are the same.
+    def _next_recheck(
+        self, report_url: str, fetched_at: dt.datetime, pending: list[ArchivedFile], fresh: list[RawFile]
+    ) -> Iterator[Any]:
+        assert self.site is not None
+        if not pending:
+            if fresh:
+                yield FilesChanged(self.site.id, report_url, tuple(fresh), fetched_at)
+            else:
+                yield PageNotModified(self.site.id, report_url, fetched_at)
+            return
+        archived = pending[0]
+        headers = {"Referer": report_url}
+        if archived.since is not None:
+            headers["If-Modified-Since"] = format_datetime(archived.since - RECHECK_MARGIN, usegmt=True)
+        yield scrapy.Request(
+            archived.url,
+            headers=headers,
+            callback=self.parse_recheck,
+            errback=self.recheck_failed,
+            meta={
+                "report_url": report_url,
+                "fetched_at": fetched_at,
+                "archived": archived,
+                "pending": pending[1:],
+                "fresh": fresh,
+                "handle_httpstatus_list": [304],
+            },
+            # Past the duplicate filter only (two reports may share a file); the site's scope still applies.
+            dont_filter=True,
+        )
+
+    def parse_recheck(self, response: Response) -> Iterator[Any]:
+        self.count("files_rechecked")
+        archived: ArchivedFile = response.meta["archived"]
+        fresh: list[RawFile] = response.meta["fresh"]
+        if response.status != 304:
+            self.count("files_fetched")
+        if response.status != 304 and hashlib.sha256(response.body).hexdigest() != archived.sha256:
+            raw = RawFile(
+                url=archived.url,
+                filename=archived.filename,
+                status=response.status,
+                body=response.body,
+                content_type=_header(response, "Content-Type"),
+            )
+            fresh = [*fresh, raw]
+        meta = response.meta
+        yield from self._next_recheck(meta["report_url"], meta["fetched_at"], meta["pending"], fresh)
+
+    def recheck_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        meta = request.meta
+        archived: ArchivedFile = meta["archived"]
+        self.notice(
+            f"attachment {archived.url} of {meta['report_url']}: not checked again ({self._describe(failure)}); "
+            f"the archived copy stands"
+        )
+        yield from self._next_recheck(meta["report_url"], meta["fetched_at"], meta["pending"], meta["fresh"])
+
+    def _archived_bytes(self, report_url: str, file_url: str) -> bool:
+        return any(f.url == file_url and f.sha256 for f in self.archived.get(report_url, ()))
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
