@@ -56,9 +56,7 @@ def test_a_cut_short_list_and_a_scanned_attachment_reach_the_run_record(sim: Por
     column = sim.site(SITE).start_url
     listed = len(sim.expected_reports(SITE)) + len(sim.noise_entries(SITE))
     shortfall = f"warning: list {column} announced {listed} entries, 15 read: the list was cut short"
-    without_text = (
-        f"warning: attachment {scan} of {report.url} archived without text: the PDF has no text layer"
-    )
+    without_text = f"warning: attachment {scan} of {report.url} archived without text: the PDF has no text layer"
     note = "reply held 15"  # the adapter's own note on the proxy's short reply
     with archive.session() as s:
         (run,) = s.scalars(select(CrawlRun)).all()

@@ -78,9 +78,7 @@ def test_extraction_warnings_of_a_page_come_as_one_line() -> None:
     clean = page_with(())
     assert diagnostics.page_warnings(clean, derive(clean)) == []
     undated = page_with((), body=hanweb_page(REPORT, PARAGRAPHS).replace(b"2024-03-14", b""))
-    assert diagnostics.page_warnings(undated, derive(undated)) == [
-        f"report page {PAGE_URL}: no publication date found"
-    ]
+    assert diagnostics.page_warnings(undated, derive(undated)) == [f"report page {PAGE_URL}: no publication date found"]
 
 
 def test_a_pointer_page_whose_attachment_has_the_text_is_not_warned_about_its_empty_body() -> None:
