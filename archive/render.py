@@ -110,7 +110,7 @@ def print_progress(event: dict[str, Any]) -> None:
         err_console.print(
             f"[bold]{event['site']}[/]: {event['status']} — {event['reports_new']} new, "
             f"{event['reports_changed']} changed, {event['reports_unchanged']} unchanged, "
-            f"{event['errors']} errors"
+            f"{event.get('skipped', 0)} skipped (not reports), {event['errors']} errors"
         )
         for message in event.get("messages", []):
             mark = MESSAGE_MARKS.get(message.split(":", 1)[0], "[red]✗[/]")

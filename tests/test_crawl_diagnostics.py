@@ -1,5 +1,6 @@
-"""A real crawl of the simulator tells what it noticed beyond failures: a list cut short, an attachment archived
-without text, the entries skipped as not reports; in the CrawlRun row and in `fazhi runs --json`."""
+"""A real crawl of the simulator tells what it noticed beyond failures: a list cut short, a page archived with an
+extraction warning, an attachment archived without text, the entries skipped as not reports; in the CrawlRun row
+and in `fazhi runs --json`."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def test_a_cut_short_list_and_a_scanned_attachment_reach_the_run_record(sim: Por
     report = sim.expected_reports(SITE)[0]
     scan = sim.add_file(SITE, "/scan/report.pdf", blank_pdf(), "application/pdf")
     sim.add_attachment_link(SITE, report.key, scan, "扫描件.pdf")
+    sim.mislabel_encoding(SITE, report.key, "gbk")  # the bytes stay UTF-8
 
     outcome = archive.crawl()
 
@@ -58,6 +60,8 @@ def test_a_cut_short_list_and_a_scanned_attachment_reach_the_run_record(sim: Por
     shortfall = f"warning: list {column} announced {listed} entries, 15 read: the list was cut short"
     without_text = f"warning: attachment {scan} of {report.url} archived without text: the PDF has no text layer"
     note = "reply held 15"  # the adapter's own note on the proxy's short reply
+    # GBK is read as its superset GB18030 (archive/extract/decode.py)
+    extraction = f"warning: report page {report.url}: page declares gb18030 but decodes as utf-8"
     with archive.session() as s:
         (run,) = s.scalars(select(CrawlRun)).all()
         assert run.status == "ok"
@@ -68,6 +72,7 @@ def test_a_cut_short_list_and_a_scanned_attachment_reach_the_run_record(sim: Por
         assert any(m.startswith(without_text) for m in messages), messages
         assert any(m.startswith("warning: list ") and note in m for m in messages), messages
         assert any(m.startswith("note: skipped ") for m in messages), messages
+        assert extraction in messages, messages
 
 
 def test_skipped_entries_are_summed_up_in_one_note(sim: PortalSim, archive: Archive) -> None:

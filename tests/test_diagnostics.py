@@ -8,9 +8,11 @@ import io
 
 from conftest import hanweb_page
 from pypdf import PdfWriter
+from rich.console import Console
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
+from archive import render
 from archive.derive import derive
 from archive.raw import RawFile, RawPage
 from crawler import diagnostics, problems
@@ -137,3 +139,10 @@ def test_repeated_warnings_of_a_kind_are_capped_then_counted_in_one_line() -> No
     assert lines[-1] == f"note: skipped 1 list entry that is not a report: 1 by their list title (e.g. 《{title}》)"
     # Capping shortens the record, never the count of failures.
     assert (collector.get_value("fazhi/errors"), collector.get_value("fazhi/site_errors")) == (cap + 1, 1)
+
+
+def test_the_crawl_summary_says_what_skipped_means() -> None:
+    console = Console(record=True, width=200)
+    console.print(render.crawl_table([{"site": "yuhang", "status": "ok", "skipped": 37}]))
+    text = " ".join(console.export_text().split())
+    assert "37" in text and "skipped: list entries left out as not reports" in text, text
