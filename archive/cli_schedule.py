@@ -49,7 +49,19 @@ def runs(site: str | None, limit: int, as_json: bool, config: Config) -> None:
         print_json(rows)
         return
     table = Table(title="Crawl runs")
-    for col in ("id", "site", "started", "status", "pages", "new", "changed", "removed", "errors", "messages"):
+    for col in (
+        "id",
+        "site",
+        "started",
+        "status",
+        "pages",
+        "new",
+        "changed",
+        "removed",
+        "skipped",
+        "errors",
+        "messages",
+    ):
         table.add_column(col, overflow="fold", no_wrap=col != "messages")
     for r in rows:
         table.add_row(
@@ -61,6 +73,7 @@ def runs(site: str | None, limit: int, as_json: bool, config: Config) -> None:
             str(r["reports_new"]),
             str(r["reports_changed"]),
             str(r["reports_removed"]),
+            str(r["skipped"]),
             str(r["errors"]),
             "\n".join(r["messages"]),
         )

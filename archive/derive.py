@@ -32,6 +32,7 @@ class DerivedAttachment:
     media_type: str | None
     text: str | None
     error: str | None
+    warnings: tuple[str, ...] = ()  # the reader's, e.g. a PDF without a text layer
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ def file_text(f: RawFile) -> DerivedAttachment:
         ft = extract_file(f.body, f.filename, f.content_type)
     except AttachmentError as exc:
         return DerivedAttachment(f.url, f.filename, None, None, str(exc))
-    return DerivedAttachment(f.url, f.filename, ft.media_type, ft.text, None)
+    return DerivedAttachment(f.url, f.filename, ft.media_type, ft.text, None, ft.warnings)
 
 
 def cjk_count(text: str) -> int:

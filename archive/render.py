@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
 
+# Warnings lost nothing and notes say how the crawl went; every other message is a failure.
+MESSAGE_MARKS = {"warning": "[yellow]![/]", "note": "·"}
 KIND_LABELS = {"annual_report": "政府年度报告", "department_report": "部门报告", "related": "相关报告"}
 
 
@@ -44,7 +46,11 @@ def reports_table(rows: Sequence[dict[str, Any]], title: str = "Archived reports
 
 
 def crawl_table(sites: Sequence[dict[str, Any]]) -> Table:
-    table = Table(title="Crawl summary")
+    table = Table(
+        title="Crawl summary",
+        caption="skipped: list entries left out as not reports (plans, notices, news), by their list title or "
+        "after reading the page; `fazhi runs` gives the reasons with examples",
+    )
     for col in ("site", "status", "pages", "new", "changed", "unchanged", "removed", "skipped", "errors"):
         table.add_column(col, justify="left" if col in ("site", "status") else "right")
     for s in sites:
@@ -104,10 +110,10 @@ def print_progress(event: dict[str, Any]) -> None:
         err_console.print(
             f"[bold]{event['site']}[/]: {event['status']} — {event['reports_new']} new, "
             f"{event['reports_changed']} changed, {event['reports_unchanged']} unchanged, "
-            f"{event['errors']} errors"
+            f"{event.get('skipped', 0)} skipped (not reports), {event['errors']} errors"
         )
         for message in event.get("messages", []):
-            mark = "[yellow]![/]" if message.startswith("warning:") else "[red]✗[/]"
+            mark = MESSAGE_MARKS.get(message.split(":", 1)[0], "[red]✗[/]")
             err_console.print(f"  {mark} ", end="")
             err_console.print(message, markup=False, highlight=False)
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from archive import events, store
 from archive.models import CrawlRun, utcnow
+from crawler import problems
 from crawler.link import ArchiveLink, archive_link
 
 
@@ -53,7 +54,7 @@ class CrawlRecorder:
         def get(key: str) -> int:
             return int(stats.get_value(f"fazhi/{key}", 0))
 
-        messages: list[str] = list(stats.get_value("fazhi/messages") or [])
+        messages = problems.messages(stats)
         site_errors = get("site_errors")
         status: str | None = None
         if reason in ("shutdown", "closespider_timeout"):
@@ -92,7 +93,7 @@ class CrawlRecorder:
                     setattr(run, key, value)
             if status == "failed" and not _failed_before(session, site_id, self.link.crawl_run_id):
                 # One alert when a site starts failing, not one per crawl while it stays down.
-                failures = [m for m in messages if not m.startswith("warning:")]
+                failures = [m for m in messages if not m.startswith(("warning:", "note:"))]
                 events.site_error(session, site_id, "; ".join(failures[:3]))
         _progress({"event": "done", "site": site_id, "status": status, **summary, "messages": messages})
         self.link.engine.dispose()

@@ -9,8 +9,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from archive import recheck, store
-from archive.derive import derive
-from crawler import problems
+from archive.derive import Derived, derive
+from crawler import diagnostics, problems
 from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawPage
 from crawler.link import ArchiveLink, archive_link
 
@@ -39,13 +39,16 @@ class ArchivePipeline:
 
     def _store(self, item: Any) -> None:
         run_id = self.link.crawl_run_id
+        archived: tuple[RawPage, Derived, store.IngestResult] | None = None
         with self.link.sessions.begin() as session:
             if isinstance(item, FetchedPage | RawPage):
                 page, extracted = (item.page, item.extracted) if isinstance(item, FetchedPage) else (item, None)
                 page, _ = recheck.reuse_archived(session, page)
-                result = store.ingest(session, page, crawl_run_id=run_id, derived=derive(page, extracted))
+                derived = derive(page, extracted)
+                result = store.ingest(session, page, crawl_run_id=run_id, derived=derived)
                 skipped = result.outcome is store.Outcome.SKIPPED
                 self._inc("skipped_not_report" if skipped else f"reports_{result.outcome.value}")
+                archived = (page, derived, result)
             elif isinstance(item, FilesChanged):
                 result = recheck.ingest_changed_files(
                     session, item.site_id, item.url, item.files, item.fetched_at, crawl_run_id=run_id
@@ -58,3 +61,16 @@ class ArchivePipeline:
                 session, item.site_id, item.url, item.status, item.fetched_at
             ):
                 self._inc("reports_removed")
+        if archived is not None:  # told only once the transaction held
+            self._diagnose(*archived)
+
+    def _diagnose(self, page: RawPage, derived: Derived, result: store.IngestResult) -> None:
+        """What the user should know about a page this run archived (or left out as not a report)."""
+        stats = self.crawler.stats
+        if result.outcome is store.Outcome.SKIPPED:
+            problems.skipped(stats, page.url, derived.title, result.reason)
+        elif result.outcome in (store.Outcome.NEW, store.Outcome.CHANGED):
+            for line in diagnostics.page_warnings(page, derived):
+                problems.record(stats, line, level="warning", kind="report pages with extraction warnings")
+            for line in diagnostics.attachments_without_text(page, derived):
+                problems.record(stats, line, level="warning", kind="attachments archived without text")

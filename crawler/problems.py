@@ -6,18 +6,64 @@ import logging
 
 from scrapy.statscollectors import StatsCollector
 
+from crawler.diagnostics import SkipLog
+
 logger = logging.getLogger("fazhi")
 
+# Lines kept per kind of message in a run's record; the rest are only logged, and counted in one closing line.
+MAX_LINES_PER_KIND = 20
+_PREFIX = {"warning": "warning: ", "note": "note: "}
 
-def record(stats: StatsCollector | None, message: str, *, level: str = "error") -> None:
-    """Log `message` and keep it for the summary. level: "error" (a page failed), "site" (the site failed) or
-    "warning" (worth knowing, nothing lost: shown but not counted as a failure)."""
+
+def record(stats: StatsCollector | None, message: str, *, level: str = "error", kind: str | None = None) -> None:
+    """Log `message` and keep it for the summary. level: "error" (a page failed), "site" (the site failed),
+    "warning" (worth knowing, nothing lost: shown but not counted as a failure) or "note" (how the crawl went).
+
+    `kind` names messages that may come by the dozen (e.g. "report pages archived with extraction warnings"):
+    only the first MAX_LINES_PER_KIND of a kind are kept, then one line says how many more the log holds."""
     if stats is None:
         return
-    if level == "warning":
-        logger.warning(message)
-        message = f"warning: {message}"
+    if level in _PREFIX:
+        (logger.info if level == "note" else logger.warning)(message)
+        message = _PREFIX[level] + message
     else:
         logger.error(message)
         stats.inc_value("fazhi/site_errors" if level == "site" else "fazhi/errors")
+    if kind is not None:
+        kinds: dict[str, list[int | str]] = stats.get_value("fazhi/message_kinds") or {}
+        seen = kinds.setdefault(kind, [0, _PREFIX.get(level, "")])
+        seen[0] = int(seen[0]) + 1
+        stats.set_value("fazhi/message_kinds", kinds)
+        if int(seen[0]) > MAX_LINES_PER_KIND:
+            return
     stats.set_value("fazhi/messages", [*(stats.get_value("fazhi/messages") or []), message])
+
+
+def skipped(stats: StatsCollector | None, url: str, title: str, reason: str | None = None) -> bool:
+    """A list entry left out as not a report: by its list title (no reason) or after reading it (the reason).
+    False when that entry was already left out in this run."""
+    if stats is None:
+        return False
+    log: SkipLog | None = stats.get_value("fazhi/skip_log")
+    if log is None:
+        log = SkipLog()
+        stats.set_value("fazhi/skip_log", log)
+    if not log.add(url, title, reason):
+        return False
+    logger.info("not a report, skipped: %s (%s): %s", title, reason or "by its list title", url)
+    return True
+
+
+def messages(stats: StatsCollector) -> list[str]:
+    """Every message kept for the run record: those recorded, one line per kind that said more than it could
+    keep, and a note of the entries skipped as not reports."""
+    out: list[str] = list(stats.get_value("fazhi/messages") or [])
+    kinds: dict[str, list[int | str]] = stats.get_value("fazhi/message_kinds") or {}
+    for kind, (count, prefix) in kinds.items():
+        if int(count) > MAX_LINES_PER_KIND:
+            out.append(f"{prefix}… and {int(count) - MAX_LINES_PER_KIND} more {kind} (each in the crawl log)")
+    log: SkipLog | None = stats.get_value("fazhi/skip_log")
+    summary = log.summary() if log is not None else None
+    if summary:
+        out.append(_PREFIX["note"] + summary)
+    return out

@@ -77,7 +77,7 @@ def _proxy(req: Request, state: SiteState) -> Response:
         end = int(req.query.get("endrecord", str(start + per - 1)))
     except ValueError:
         return Response(400, b"bad record range", "text/plain; charset=UTF-8")
-    chosen = listed[start - 1 : max(start - 1, end)]
+    chosen = listed[:per] if state.list_paging_ignored else listed[start - 1 : max(start - 1, end)]
     records = "\n".join(_record(a) for a in chosen)
     xml = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<datastore>'

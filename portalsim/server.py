@@ -77,6 +77,8 @@ def dispatch(req: Request, state: SiteState) -> Response:
         moved = Response(301, b"", "text/html")
         moved.headers["Location"] = new_path
         return moved
+    if (file := state.file_at(req.path)) is not None:
+        return Response(200, file[0], file[1])
     article = state.article_at(req.path)
     if article is not None and (gone := state.removed_status(article.key)) is not None:
         return _status_page(state, gone)

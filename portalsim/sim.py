@@ -178,6 +178,17 @@ class PortalSim:
         """The site's column lists show no entry (the column was emptied or moved); its pages stay, until reset()."""
         self._server(site_id).state.lists_empty = True
 
+    def ignore_list_paging(self, site_id: str) -> None:
+        """The site's list service (the hanweb-jpage data proxy) answers its first page of records to every request,
+        while still announcing every record, until reset()."""
+        self._server(site_id).state.list_paging_ignored = True
+
+    def add_file(self, site_id: str, path: str, body: bytes, content_type: str) -> str:
+        """Serve `body` at `path` (say a scanned PDF to link with add_attachment_link), until reset(); its URL."""
+        server = self._server(site_id)
+        server.state.add_file(path, body, content_type)
+        return server.base_url + path
+
     def unblock(self, site_id: str) -> None:
         self._server(site_id).state.blocked = False
 

@@ -45,6 +45,8 @@ class SiteState:
             self.blocked = False
             self.list_api_refuses = False  # the list API answers success:false (a changed template, say)
             self.lists_empty = False  # the column lists show no entry at all (a column emptied or moved)
+            self.list_paging_ignored = False  # the list service answers its first page whatever page is asked
+            self._files: dict[str, tuple[bytes, str]] = {}  # path -> (body, Content-Type), served as is
             self._log: list[LoggedRequest] = []
 
     # -- reading, for the renderers --------------------------------------------------------------
@@ -167,6 +169,14 @@ class SiteState:
     def redirect_for(self, path: str, raw_path: str) -> tuple[int, str] | None:
         with self._lock:
             return self._redirects.get(raw_path) or self._redirects.get(path)
+
+    def add_file(self, path: str, body: bytes, content_type: str) -> None:
+        with self._lock:
+            self._files[path] = (body, content_type)
+
+    def file_at(self, path: str) -> tuple[bytes, str] | None:
+        with self._lock:
+            return self._files.get(path)
 
     # -- log ---------------------------------------------------------------------------------------
     def record(self, entry: LoggedRequest) -> None:

@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 from archive.extract import classify, extract_page, title_may_be_report
 from archive.recheck import ArchivedFile, archived_files
 from archive.store import canonical_url, known_report_urls
-from crawler import problems
+from crawler import diagnostics, problems
 from crawler.adapters import detect_platform, get_adapter
 from crawler.adapters.base import Entry, ListParseError, ListRequest
 from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawFile, RawPage
@@ -58,6 +58,12 @@ class ReportsSpider(scrapy.Spider):
         self.site: Site | None = None
         self.platform: str | None = None
         self.list_requests: dict[str, int] = {}  # further list pages requested, per column
+        # Per column: the distinct entries read, the count its list announced, list pages that failed, and whether
+        # FAZHI_MAX_LIST_PAGES stopped it; compared when the crawl is idle (check_lists).
+        self.list_seen: dict[str, set[str]] = {}
+        self.list_announced: dict[str, int] = {}
+        self.list_failed_pages: dict[str, int] = {}
+        self.list_capped: set[str] = set()
         self.max_list_pages = 200
         self.known_reports = 0  # the site's active reports in the archive when the crawl began
         # The attachments of each known report's latest version, by report URL (archive.recheck.archived_files).
@@ -72,6 +78,7 @@ class ReportsSpider(scrapy.Spider):
         spider.allowed_domains = list(spider.site.allowed_domains)
         spider.start_urls = list(spider.site.start_urls)  # where the site itself lives (crawler/scope.py)
         crawler.signals.connect(spider.check_found, signal=signals.spider_idle)
+        crawler.signals.connect(spider.check_lists, signal=signals.spider_idle)
         spider.platform = None if spider.site.platform == "auto" else spider.site.platform
         spider.max_list_pages = crawler.settings.getint("FAZHI_MAX_LIST_PAGES", 200)
         # Settings are still open here (Scrapy freezes them after the spider is made): the registry's per-site
@@ -89,13 +96,18 @@ class ReportsSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"fazhi/{key}", n)
 
-    def problem(self, message: str, *, site_level: bool = False) -> None:
+    def problem(self, message: str, *, site_level: bool = False, kind: str | None = None) -> None:
         """A failure the user must see: logged, counted and kept for the crawl summary."""
-        problems.record(self.crawler.stats, message, level="site" if site_level else "error")
+        problems.record(self.crawler.stats, message, level="site" if site_level else "error", kind=kind)
 
-    def notice(self, message: str) -> None:
+    def notice(self, message: str, kind: str | None = None) -> None:
         """Something the user should know that is not a failure (the page was archived): shown, not counted."""
-        problems.record(self.crawler.stats, message, level="warning")
+        problems.record(self.crawler.stats, message, level="warning", kind=kind)
+
+    def skip(self, key: str, url: str, title: str, reason: str | None = None) -> None:
+        """A list entry left out as not a report: counted once, and kept (with its reason) for the run's note."""
+        if problems.skipped(self.crawler.stats, url, title, reason):
+            self.count(key)
 
     # -- start ----------------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -133,12 +145,19 @@ class ReportsSpider(scrapy.Spider):
         try:
             page = get_adapter(self.platform).parse(response.url, response.body, ctype)
         except ListParseError as exc:
+            self._list_page_failed(column)
             self.problem(f"list page {response.url} could not be read as {self.platform}: {exc}", site_level=True)
             return
         if page.error:
+            self._list_page_failed(column)
             self.problem(f"list {response.url} ({self.platform}): {page.error}", site_level=True)
             return
         self.count("list_entries", len(page.entries))
+        for note in page.notes:
+            self.notice(f"list {response.url}: {note}", kind="notes on list pages")
+        self.list_seen.setdefault(column, set()).update(entry.url for entry in page.entries)
+        if page.total_records is not None:
+            self.list_announced[column] = max(page.total_records, self.list_announced.get(column, 0))
         if not page.entries and not page.next_requests and response.meta.get("first", True):
             self.problem(
                 f"list {response.url} ({self.platform}) parsed to nothing: no entries, no further pages",
@@ -149,12 +168,13 @@ class ReportsSpider(scrapy.Spider):
                 self.count("list_candidates")
                 yield self._article_request(entry.url, entry, referer=column)
             else:
-                self.count("skipped_by_title")
+                self.skip("skipped_by_title", entry.url, entry.title)
         for nxt in page.next_requests:
             planned = self.list_requests.get(column, 0)
             if planned >= self.max_list_pages:
                 # A list that never ends (a gateway that ignores pageNo) must not keep us here forever.
                 self.problem(f"list {column}: stopped after {planned} list pages (FAZHI_MAX_LIST_PAGES)")
+                self.list_capped.add(column)
                 break
             self.list_requests[column] = planned + 1
             yield self._list_request(nxt, column)
@@ -178,6 +198,23 @@ class ReportsSpider(scrapy.Spider):
             site_level=True,
         )
 
+    def check_lists(self) -> None:
+        """Each column that announced more entries than its lists gave is named, with both numbers."""
+        for column, announced in self.list_announced.items():
+            message = diagnostics.list_shortfall(
+                column,
+                announced,
+                len(self.list_seen.get(column, ())),
+                self.list_failed_pages.get(column, 0),
+                column in self.list_capped,
+            )
+            if message:
+                self.notice(message)
+        self.list_announced.clear()  # idle may come again; say it once
+
+    def _list_page_failed(self, column: str) -> None:
+        self.list_failed_pages[column] = self.list_failed_pages.get(column, 0) + 1
+
     def _list_request(self, nxt: ListRequest, column: str) -> scrapy.Request:
         headers = dict(nxt.headers)
         headers.setdefault("Referer", column)
@@ -195,6 +232,7 @@ class ReportsSpider(scrapy.Spider):
 
     def list_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        self._list_page_failed(request.meta["column"])
         self.problem(f"list {request.url}: {self._describe(failure)}", site_level=True)
 
     # -- articles -------------------------------------------------------------------------------------
@@ -246,9 +284,8 @@ class ReportsSpider(scrapy.Spider):
             )
         title = extracted.title or (entry.title if entry else "")
         # A page reached from a list must read as a report; a known report is re-archived whatever it says now.
-        if entry is not None and classify(title, extracted.text, extracted.publisher).kind is None:
-            self.count("skipped_not_report")
-            self.logger.info("not a report, skipped: %s (%s)", title, response.url)
+        if entry is not None and (judged := classify(title, extracted.text, extracted.publisher)).kind is None:
+            self.skip("skipped_not_report", response.url, title, judged.reason)
             return
         fetched = FetchedPage(self._raw_page(response, entry), extracted)
         files = [(a.url, a.filename) for a in extracted.attachments]
@@ -402,7 +439,7 @@ class ReportsSpider(scrapy.Spider):
             self.count("skipped_robots")
             self.logger.info("not fetched (robots.txt or filter): %s", request.url)
             return
-        self.problem(f"report page {request.url}: {self._describe(failure)}")
+        self.problem(f"report page {request.url}: {self._describe(failure)}", kind="report pages that failed")
 
     @staticmethod
     def _describe(failure: Failure) -> str:
