@@ -51,7 +51,8 @@ class Model:
     events: Counter[str] = field(default_factory=Counter)
     site_failing: dict[str, bool] = field(default_factory=dict)
 
-    def crawled(self, site: str, reachable: bool) -> None:
+    def crawled(self, site: str, reachable: bool, files_failing: frozenset[tuple[str, str]] = frozenset()) -> None:
+        """What a crawl of `site` sees; `files_failing` are the articles whose attachment did not download."""
         if not reachable:
             if not self.site_failing.get(site):
                 self.events["site_error"] += 1  # once per outage
@@ -69,6 +70,10 @@ class Model:
                         self.events["removed"] += 1
                 continue
             a.missing = 0
+            if a.observed and a.observed[-1] != a.text and (site, a.report.key) in files_failing:
+                # The new text is only in a file that did not download: no crawl can see it yet; the next one will.
+                a.status = "active"
+                continue
             if not a.observed:
                 self.events["new"] += 1
             elif a.observed[-1] != a.text:
@@ -126,9 +131,9 @@ def _check_delivery(archive: Archive, box: Inbox, url: str, complete: bool, step
         assert sum(singles.values()) + in_digests == sum(titles.values()), f"{step}: {url} missed events"
 
 
-@pytest.mark.parametrize("seed", [11, 29])
+@pytest.mark.parametrize("seed", [6, 11, 29])
 def test_random_histories_keep_the_invariants(sim: PortalSim, tmp_path: Path, db_url: str, seed: int) -> None:
-    if seed == 29 and db_url.startswith("postgresql"):
+    if seed != 11 and db_url.startswith("postgresql"):
         pytest.skip("one history per database is enough for PostgreSQL; SQLite runs both")
     rng = random.Random(seed)
     sim.reset()
@@ -169,8 +174,9 @@ def test_random_histories_keep_the_invariants(sim: PortalSim, tmp_path: Path, db
                 elif op == "notifier":
                     flaky.status = 500 if flaky.status == 200 else 200
             archive.crawl(*SITES)
+            failing = frozenset((r.site_id, r.key) for r in failing_files)
             for site in SITES:
-                model.crawled(site, reachable=site not in down)
+                model.crawled(site, reachable=site not in down, files_failing=failing)
             for site in down:
                 sim.unblock(site)
                 sim.start_site(site)
