@@ -47,7 +47,7 @@ def coverage_command(
     with archive_session(config) as session:
         rows = coverage(session, year=year, site=site, completeness=completeness)
     if as_json:
-        print_json([r.to_dict() for r in rows])
+        print_json([r.to_dict(completeness) for r in rows])
     elif as_csv:
         _write_csv(rows, completeness)
     else:
@@ -63,9 +63,9 @@ def _write_csv(rows: Sequence[CoverageRow], completeness: bool) -> None:
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
     for r in rows:
-        doc: dict[str, Any] = r.to_dict()
-        if completeness:
-            doc["missing_sections"] = " ".join(doc.get("missing_sections", []))
+        doc: dict[str, Any] = r.to_dict(completeness)
+        if doc.get("missing_sections") is not None:
+            doc["missing_sections"] = " ".join(doc["missing_sections"])
         writer.writerow({k: "" if doc.get(k) is None else doc[k] for k in columns})
     click.get_binary_stream("stdout").write(out.getvalue().encode("utf-8"))
 

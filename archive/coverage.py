@@ -8,7 +8,7 @@ reported. Read-only.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -48,7 +48,8 @@ class CoverageRow:
     date_source: str | None  # `published_date` (the page's own date) or `first_seen` (no date on the page)
     completeness: Completeness | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, completeness: bool = False) -> dict[str, Any]:
+        """The JSON row; `completeness` adds `required_sections` and `missing_sections` (null without a report)."""
         doc: dict[str, Any] = {
             "site_id": self.site_id,
             "region": self.region,
@@ -59,9 +60,10 @@ class CoverageRow:
             "due_date": self.due_date.isoformat(),
             "date_source": self.date_source,
         }
-        if self.completeness is not None:
-            doc.update(asdict(self.completeness))
-            doc["missing_sections"] = list(self.completeness.missing_sections)
+        if completeness:
+            c = self.completeness
+            doc["required_sections"] = c.required_sections if c else None
+            doc["missing_sections"] = list(c.missing_sections) if c else None
         return doc
 
 

@@ -178,6 +178,12 @@ def test_cli_json_and_csv(db_url: str, archive: dict[str, int]) -> None:
         "date_source": "published_date",
     }
 
+    code, err, out = run(db_url, "--json", "--site", "yuhang", "--year", "2021", "--completeness")
+    assert code == 0, err
+    (row,) = json.loads(out)
+    assert set(row) == ROW_KEYS | {"required_sections", "missing_sections"}
+    assert (row["required_sections"], row["missing_sections"]) == (3, ["leadership", "other"])
+
     code, err, out = run(db_url, "--csv", "--site", "xihu", "--year", "2022", "--completeness")
     assert code == 0, err
     assert out.startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read UTF-8
