@@ -150,6 +150,12 @@ def show(report_id: int, version: int | None, as_json: bool, config: Config) -> 
             f"(read as {doc['encoding']}); the raw bytes are kept in the archive",
             markup=False,
         )
+    if doc["sections"]:
+        headings = [s["heading"] for s in doc["sections"] if s["level"] == 1]
+        where = "" if doc["sections_source"] == "text" else f" (in {doc['sections_source']})"
+        console.print(f"sections{where}: " + " · ".join(headings), markup=False)
+    if doc["missing_sections"]:
+        console.print("missing required sections: " + ", ".join(doc["missing_sections"]), markup=False, style="yellow")
     console.print()
     console.print(doc["text"], markup=False)
     for att in doc["attachments"]:
@@ -315,7 +321,7 @@ def demo() -> None:
 
 
 # Defined in modules of their own on the group above; imported here so that `fazhi` has them.
-from archive import cli_alerts, cli_schedule  # noqa: E402, F401
+from archive import cli_alerts, cli_coverage, cli_schedule  # noqa: E402, F401
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import Subquery, func, or_, select
 from sqlalchemy.orm import Session
 
 from archive.errors import BadUsage, NotFound
+from archive.extract.sections import Outline, outline_report
 from archive.models import Report, Site, Version
 
 # Ids and version numbers are 64-bit integers in the database; a larger number names nothing (and would overflow).
@@ -96,6 +97,7 @@ def show_report(session: Session, report_id: int, version: int | None = None) ->
     v = get_version(session, report_id, version)
     report, site = _load(session, report_id)
     count = session.scalar(select(func.count()).where(Version.report_id == report_id)) or 0
+    found, source = outline_report(report.kind, report.year, v.text, [a.text for a in v.attachments])
     return {
         **_report_dict(report, site, count),
         "version": v.version,
@@ -116,6 +118,20 @@ def show_report(session: Session, report_id: int, version: int | None = None) ->
             }
             for a in v.attachments
         ],
+        **outline_dict(found, source),
+    }
+
+
+def outline_dict(found: Outline, source: str | None) -> dict[str, Any]:
+    """`sections` ({heading, start, end, level, covers}), where they are (`sections_source`), `missing_sections`."""
+    return {
+        "sections": [
+            {"heading": s.heading, "start": s.start, "end": s.end, "level": s.level, "covers": list(s.covers)}
+            for s in found.sections
+        ],
+        # Offsets count characters of `text`, or of that attachment's text when the page only points to its file.
+        "sections_source": source,
+        "missing_sections": list(found.missing),
     }
 
 

@@ -24,7 +24,7 @@ REPORT_KEYS = {
 }  # fmt: skip
 SHOW_KEYS = REPORT_KEYS | {
     "version", "fetched_at", "content_sha256", "text", "attachments", "extractor_version", "encoding",
-    "replacement_chars",
+    "replacement_chars", "sections", "sections_source", "missing_sections",
 }  # fmt: skip
 
 
@@ -92,6 +92,9 @@ def test_show_history_and_diff(crawled: tuple[PortalSim, Archive]) -> None:
     assert set(doc) == SHOW_KEYS and doc["version"] == 2 and doc["version_count"] == 2
     assert doc["text"] == target.text and re.fullmatch(r"[0-9a-f]{64}", doc["content_sha256"])
     assert (doc["encoding"], doc["replacement_chars"]) == ("utf-8", 0)
+    assert doc["sections"] and doc["sections_source"] == "text"
+    for section in doc["sections"]:
+        assert doc["text"][section["start"] : section["end"]].startswith(section["heading"])
     for att in doc["attachments"]:
         assert set(att) == {"url", "filename", "media_type", "sha256", "text"}
     first = as_json(archive, "show", str(rid), "--version", "1")
