@@ -46,7 +46,8 @@ class ChannelResult:
 
     @property
     def failing(self) -> bool:
-        return self.status in ("failed", "backoff")
+        # A channel another sender holds counts as failing if its last try failed: it is still down as far as known.
+        return self.status in ("failed", "backoff") or (self.status == "busy" and self.error is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +245,8 @@ class _ChannelSender:
         with self.sessions() as session:
             channel = session.get_one(AlertChannel, self.channel_id)
             pending = _count(session, owed(channel))
+        if status == "busy" and channel.consecutive_failures:
+            error = channel.last_error
         return ChannelResult(
             channel=self.display,
             status=status,

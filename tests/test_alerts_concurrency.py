@@ -124,5 +124,9 @@ def test_three_concurrent_crawls_alert_each_report_once(db_url: str, tmp_path: P
     # Each crawl delivers at its end; whichever holds the live URL sends what the others committed meanwhile.
     assert sorted(live.titles()) == sorted(expected), outputs
     assert dead.arrivals == 1
-    for proc, (_, err) in zip(procs, outputs, strict=True):
-        assert proc.returncode == 1 and "alerts did not all go out" in err  # the dead URL fails every crawl
+    # The dead URL fails the crawl that tried it, and every crawl that found it busy after a failed try; a crawl that
+    # found it busy during the very first try handed its alerts on and could not know yet.
+    codes = [proc.returncode for proc in procs]
+    assert 1 in codes and set(codes) <= {0, 1}, outputs
+    for code, (_, err) in zip(codes, outputs, strict=True):
+        assert (code == 1) == ("alerts did not all go out" in err), err
