@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import sys
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from archive.diff import diff_texts
 from archive.errors import ArchiveError
 from archive.extract import extract_page
 from archive.migrate import HEAD, check_schema, upgrade_archive
+from archive.paging import Page
 from archive.reextract import reextract as run_reextract
 from archive.render import (
     console,
@@ -53,6 +55,33 @@ def config_options(func: F) -> F:
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 # A year outside this range names no report, and a large enough number would overflow a database integer.
 YEAR = click.IntRange(1, 9999)
+
+
+class SinceType(click.ParamType):
+    """An ISO 8601 date or time (`2024-04-01`, `2024-04-01T08:00+08:00`); one without an offset is UTC."""
+
+    name = "time"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            parsed = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 date or time (e.g. 2024-04-01 or 2024-04-01T08:00+08:00)")
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+
+
+SINCE = SinceType()
+
+
+def page_caption(page: Page[Any], noun: str) -> str | None:
+    """Under a table that shows part of a listing: which part, of how many."""
+    if page.offset == 0 and len(page.items) == page.total:
+        return None
+    if not page.items:
+        return f"no {noun} from {page.offset + 1} on (of {page.total})"
+    return f"{noun} {page.offset + 1}–{page.offset + len(page.items)} of {page.total}"
 
 
 @contextmanager
@@ -112,18 +141,40 @@ def crawl(site_ids: tuple[str, ...], config: Config) -> None:
 @click.option("--year", type=YEAR, help="Only reports about this year.")
 @click.option("--kind", type=click.Choice(["annual_report", "department_report", "related"]))
 @click.option("--status", type=click.Choice(["active", "removed"]))
+@click.option(
+    "--since", type=SINCE, metavar="TIME", help="Only reports new, changed or removed at or after TIME (ISO 8601)."
+)
+@click.option("--limit", type=click.IntRange(1), help="At most this many reports (default: all).")
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many reports first (the next page).")
 @json_option
 @config_options
 def reports(
-    site: str | None, year: int | None, kind: str | None, status: str | None, as_json: bool, config: Config
+    site: str | None,
+    year: int | None,
+    kind: str | None,
+    status: str | None,
+    since: dt.datetime | None,
+    limit: int | None,
+    offset: int,
+    as_json: bool,
+    config: Config,
 ) -> None:
-    """List archived reports."""
+    """List archived reports, by site and newest year first.
+
+    --since takes a date or time (2024-04-01, 2024-04-01T08:00+08:00; UTC when it has no offset) and keeps
+    the reports first seen, changed or removed since then. --limit and --offset page through the list.
+    """
     with archive_session(config) as session:
-        rows = query.list_reports(session, site=site, year=year, kind=kind, status=status)
+        page = query.list_reports(
+            session, site=site, year=year, kind=kind, status=status, since=since, limit=limit, offset=offset
+        )
+    rows = [r.to_json() for r in page.items]
     if as_json:
         print_json(rows)
     else:
-        console.print(reports_table(rows))
+        table = reports_table(rows)
+        table.caption = page_caption(page, "reports")
+        console.print(table)
 
 
 @cli.command()
@@ -134,7 +185,7 @@ def reports(
 def show(report_id: int, version: int | None, as_json: bool, config: Config) -> None:
     """Show one report's text and metadata (latest version unless --version)."""
     with archive_session(config) as session:
-        doc = query.show_report(session, report_id, version)
+        doc = query.show_report(session, report_id, version).to_json()
     if as_json:
         print_json(doc)
         return
@@ -170,7 +221,7 @@ def show(report_id: int, version: int | None, as_json: bool, config: Config) -> 
 def history(report_id: int, as_json: bool, config: Config) -> None:
     """List a report's versions."""
     with archive_session(config) as session:
-        rows = query.history(session, report_id)
+        rows = [v.to_json() for v in query.history(session, report_id).items]
     if as_json:
         print_json(rows)
     else:

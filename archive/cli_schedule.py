@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 import click
 from rich.table import Table
 
 from archive import health
-from archive.cli import archive_session, cli, config_options, json_option
+from archive.cli import SINCE, archive_session, cli, config_options, json_option, page_caption
 from archive.config import Config
 from archive.errors import BadUsage
 from archive.render import console, print_json
@@ -39,16 +40,19 @@ def schedule(every: str | None, max_crawls: int, config: Config) -> None:
 @cli.command()
 @click.option("--site", help="Only this site id.")
 @click.option("--limit", type=click.IntRange(1, 100000), default=50, show_default=True, help="At most this many runs.")
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many runs first (the next page).")
+@click.option("--since", type=SINCE, metavar="TIME", help="Only runs started at or after TIME (ISO 8601; UTC if bare).")
 @json_option
 @config_options
-def runs(site: str | None, limit: int, as_json: bool, config: Config) -> None:
+def runs(site: str | None, limit: int, offset: int, since: dt.datetime | None, as_json: bool, config: Config) -> None:
     """Crawl runs, newest first: when, how they ended, what they found, and every problem they met."""
     with archive_session(config) as session:
-        rows = health.list_runs(session, site=site, limit=limit)
+        page = health.list_runs(session, site=site, limit=limit, offset=offset, since=since)
+    rows = [r.to_json() for r in page.items]
     if as_json:
         print_json(rows)
         return
-    table = Table(title="Crawl runs")
+    table = Table(title="Crawl runs", caption=page_caption(page, "runs"))
     for col in (
         "id",
         "site",

@@ -48,6 +48,9 @@ class CoverageRow:
     date_source: str | None  # `published_date` (the page's own date) or `first_seen` (no date on the page)
     completeness: Completeness | None = None
 
+    def to_json(self, completeness: bool = False) -> dict[str, Any]:
+        return self.to_dict(completeness)
+
     def to_dict(self, completeness: bool = False) -> dict[str, Any]:
         """The JSON row; `completeness` adds `required_sections` and `missing_sections` (null without a report)."""
         doc: dict[str, Any] = {
@@ -167,16 +170,11 @@ def _completeness(session: Session, report_ids: list[int]) -> dict[int, Complete
     # Chunked so that a large archive stays within every backend's limit on bound parameters.
     for i in range(0, len(report_ids), 500):
         chunk = report_ids[i : i + 500]
-        latest = (
-            select(Version.report_id, func.max(Version.version).label("v"))
-            .where(Version.report_id.in_(chunk))
-            .group_by(Version.report_id)
-            .subquery("lv")
+        stmt = (
+            select(Version, Report.year)
+            .join(Report, Report.current_version_id == Version.id)
+            .where(Report.id.in_(chunk))
         )
-        stmt = select(Version, Report.year).join(
-            latest, (latest.c.report_id == Version.report_id) & (latest.c.v == Version.version)
-        )
-        stmt = stmt.join(Report, Report.id == Version.report_id)
         for v, year in session.execute(stmt).all():
             found, _ = outline_report(COUNTED_KIND, year, v.text, [a.text for a in v.attachments])
             out[v.report_id] = Completeness(len(REQUIRED) - len(found.missing), found.missing)

@@ -33,7 +33,7 @@ def run_demo(config: Config) -> int:
 
     engine = make_engine(demo_config.db_url)
     with make_sessionmaker(engine)() as session:
-        rows = query.list_reports(session)
+        rows = [r.to_json() for r in query.list_reports(session).items]
     engine.dispose()
     console.print(reports_table(rows, title="Archived demo reports"))
     console.print(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.models import CrawlRun, SchedulerJob
+from archive.paging import Page, paginate
 
 FINISHED = ("ok", "partial", "failed", "interrupted")
 
@@ -33,29 +35,79 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A crawl run as `fazhi runs` lists it."""
+
+    id: int
+    site_id: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    status: str
+    pages_fetched: int
+    reports_new: int
+    reports_changed: int
+    reports_unchanged: int
+    reports_removed: int
+    skipped: int
+    errors: int
+    messages: tuple[str, ...]
+
+    @classmethod
+    def of(cls, run: CrawlRun) -> RunRecord:
+        return cls(
+            run.id,
+            run.site_id,
+            run.started_at,
+            run.finished_at,
+            run.status,
+            run.pages_fetched,
+            run.reports_new,
+            run.reports_changed,
+            run.reports_unchanged,
+            run.reports_removed,
+            run.skipped,
+            run.errors,
+            tuple(run.messages or ()),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "site_id": self.site_id,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+            "status": self.status,
+            "pages_fetched": self.pages_fetched,
+            "reports_new": self.reports_new,
+            "reports_changed": self.reports_changed,
+            "reports_unchanged": self.reports_unchanged,
+            "reports_removed": self.reports_removed,
+            "skipped": self.skipped,
+            "errors": self.errors,
+            "messages": list(self.messages),
+        }
+
+
 def run_dict(run: CrawlRun) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "site_id": run.site_id,
-        "started_at": _iso(run.started_at),
-        "finished_at": _iso(run.finished_at),
-        "status": run.status,
-        "pages_fetched": run.pages_fetched,
-        "reports_new": run.reports_new,
-        "reports_changed": run.reports_changed,
-        "reports_unchanged": run.reports_unchanged,
-        "reports_removed": run.reports_removed,
-        "skipped": run.skipped,
-        "errors": run.errors,
-        "messages": list(run.messages or []),
-    }
+    return RunRecord.of(run).to_json()
 
 
-def list_runs(session: Session, site: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    stmt = select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
+def list_runs(
+    session: Session,
+    site: str | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+    since: dt.datetime | None = None,
+) -> Page[RunRecord]:
+    """Crawl runs, newest first; `since`: only those started at or after it."""
+    stmt = select(CrawlRun).order_by(CrawlRun.id.desc())
     if site:
         stmt = stmt.where(CrawlRun.site_id == site)
-    return [run_dict(r) for r in session.scalars(stmt)]
+    if since is not None:
+        stmt = stmt.where(CrawlRun.started_at >= since)
+    rows, total = paginate(session, stmt, limit, offset)
+    return Page(tuple(RunRecord.of(r) for (r,) in rows), total, limit, offset)
 
 
 def next_runs(session: Session) -> dict[str, dt.datetime]:

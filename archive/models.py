@@ -105,10 +105,19 @@ class Report(Base):
     etag: Mapped[str | None] = mapped_column(String(300))
     last_modified: Mapped[str | None] = mapped_column(String(100))
 
+    # The report's newest version (the highest number): the one place the archive keeps "the latest version".
+    # Null only for a report without text (for a moment inside ingest, or a page split off that never made one).
+    current_version_id: Mapped[int | None] = mapped_column(ForeignKey("report_version.id", use_alter=True), index=True)
+
     site: Mapped[Site] = relationship()
     versions: Mapped[list[Version]] = relationship(
-        back_populates="report", order_by="Version.version", cascade="all, delete-orphan"
+        back_populates="report",
+        order_by="Version.version",
+        cascade="all, delete-orphan",
+        foreign_keys="Version.report_id",
     )
+    # Set after the version row exists (report and version point at each other: one more UPDATE, in the flush).
+    current_version: Mapped[Version | None] = relationship(foreign_keys=[current_version_id], post_update=True)
 
 
 class ReportURL(Base):
@@ -145,7 +154,7 @@ class Version(Base):
     encoding: Mapped[str | None] = mapped_column(String(32))
     replacement_chars: Mapped[int] = mapped_column(default=0)
 
-    report: Mapped[Report] = relationship(back_populates="versions")
+    report: Mapped[Report] = relationship(back_populates="versions", foreign_keys=[report_id])
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.position", cascade="all, delete-orphan")
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Subquery, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from archive.errors import BadUsage, NotFound
 from archive.extract.sections import Outline, outline_report
-from archive.models import Report, Site, Version
+from archive.models import Attachment, Report, Site, Version
+from archive.paging import Page, paginate
 
 # Ids and version numbers are 64-bit integers in the database; a larger number names nothing (and would overflow).
 _MAX_ID = 2**63 - 1
@@ -20,26 +22,62 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+@dataclass(frozen=True, slots=True)
+class ReportRecord:
+    """A report as `fazhi reports` lists it."""
+
+    id: int
+    site_id: str
+    region: str
+    publisher: str
+    title: str
+    kind: str
+    year: int | None
+    published_date: dt.date | None
+    url: str
+    status: str
+    version_count: int
+    first_seen_at: dt.datetime
+    last_changed_at: dt.datetime
+
+    @classmethod
+    def of(cls, report: Report, site: Site, version_count: int) -> ReportRecord:
+        return cls(
+            report.id,
+            report.site_id,
+            site.region,
+            report.publisher or site.name,
+            report.title,
+            report.kind,
+            report.year,
+            report.published_date,
+            report.url,
+            report.status,
+            version_count,
+            report.first_seen_at,
+            report.last_changed_at,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "site_id": self.site_id,
+            "region": self.region,
+            "publisher": self.publisher,
+            "title": self.title,
+            "kind": self.kind,
+            "year": self.year,
+            "published_date": self.published_date.isoformat() if self.published_date else None,
+            "url": self.url,
+            "status": self.status,
+            "version_count": self.version_count,
+            "first_seen_at": _iso(self.first_seen_at),
+            "last_changed_at": _iso(self.last_changed_at),
+        }
+
+
 def _report_dict(report: Report, site: Site, version_count: int) -> dict[str, Any]:
-    return {
-        "id": report.id,
-        "site_id": report.site_id,
-        "region": site.region,
-        "publisher": report.publisher or site.name,
-        "title": report.title,
-        "kind": report.kind,
-        "year": report.year,
-        "published_date": report.published_date.isoformat() if report.published_date else None,
-        "url": report.url,
-        "status": report.status,
-        "version_count": version_count,
-        "first_seen_at": _iso(report.first_seen_at),
-        "last_changed_at": _iso(report.last_changed_at),
-    }
-
-
-def _versions_count() -> Subquery:
-    return select(Version.report_id, func.count().label("n")).group_by(Version.report_id).subquery("vc")
+    return ReportRecord.of(report, site, version_count).to_json()
 
 
 def list_reports(
@@ -48,12 +86,16 @@ def list_reports(
     year: int | None = None,
     kind: str | None = None,
     status: str | None = None,
-) -> list[dict[str, Any]]:
-    vc = _versions_count()
+    since: dt.datetime | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Page[ReportRecord]:
+    """Reports by site, newest year first; `since`: only those first seen, changed or removed at or after it."""
+    # Versions are numbered 1..n, so the current version's number is the report's version count.
     stmt = (
-        select(Report, Site, func.coalesce(vc.c.n, 0))
+        select(Report, Site, func.coalesce(Version.version, 0))
         .join(Site, Site.id == Report.site_id)
-        .outerjoin(vc, vc.c.report_id == Report.id)
+        .outerjoin(Version, Version.id == Report.current_version_id)
         .order_by(Report.site_id, Report.year.desc(), Report.id)
     )
     if site:
@@ -64,7 +106,10 @@ def list_reports(
         stmt = stmt.where(Report.kind == kind)
     if status:
         stmt = stmt.where(Report.status == status)
-    return [_report_dict(r, s, n) for r, s, n in session.execute(stmt).all()]
+    if since is not None:
+        stmt = stmt.where(Report.last_changed_at >= since)
+    rows, total = paginate(session, stmt, limit, offset)
+    return Page(tuple(ReportRecord.of(r, s, n) for r, s, n in rows), total, limit, offset)
 
 
 def _load(session: Session, report_id: int) -> tuple[Report, Site]:
@@ -77,49 +122,93 @@ def _load(session: Session, report_id: int) -> tuple[Report, Site]:
 
 
 def get_version(session: Session, report_id: int, version: int | None = None) -> Version:
-    """A report's version `version` (numbered from 1), or its latest when None."""
+    """A report's version `version` (numbered from 1), or its current one when None."""
     if version is not None and version < 1:
         raise BadUsage(f"version numbers start at 1, not {version} (see `fazhi history {report_id}`)")
-    _load(session, report_id)
-    stmt = select(Version).where(Version.report_id == report_id)
+    report, _ = _load(session, report_id)
     if version is None:
-        latest = session.scalars(stmt.order_by(Version.version.desc()).limit(1)).first()
-        if latest is None:
+        if report.current_version is None:
             raise NotFound(f"report {report_id} has no text")
-        return latest
+        return report.current_version
+    stmt = select(Version).where(Version.report_id == report_id)
     found = session.scalars(stmt.where(Version.version == version)).first() if version <= _MAX_ID else None
     if found is None:
         raise NotFound(f"report {report_id} has no version {version} (see `fazhi history {report_id}`)")
     return found
 
 
-def show_report(session: Session, report_id: int, version: int | None = None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class AttachmentRecord:
+    url: str
+    filename: str
+    media_type: str | None
+    sha256: str | None
+    text: str | None
+
+    @classmethod
+    def of(cls, a: Attachment) -> AttachmentRecord:
+        return cls(a.url, a.filename, a.media_type, a.sha256, a.text)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "filename": self.filename,
+            "media_type": self.media_type,
+            "sha256": self.sha256,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDetail:
+    """One version of a report with its text, attachments and sections, as `fazhi show` prints it."""
+
+    report: ReportRecord
+    version: int
+    fetched_at: dt.datetime
+    content_sha256: str
+    extractor_version: str
+    encoding: str | None
+    replacement_chars: int
+    text: str
+    attachments: tuple[AttachmentRecord, ...]
+    outline: Outline
+    sections_source: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.report.to_json(),
+            "version": self.version,
+            "fetched_at": _iso(self.fetched_at),
+            "content_sha256": self.content_sha256,
+            "extractor_version": self.extractor_version,
+            # How the page decoded; replacement characters > 0 flag bytes no codec could read (raw bytes are kept).
+            "encoding": self.encoding,
+            "replacement_chars": self.replacement_chars,
+            "text": self.text,
+            "attachments": [a.to_json() for a in self.attachments],
+            **outline_dict(self.outline, self.sections_source),
+        }
+
+
+def show_report(session: Session, report_id: int, version: int | None = None) -> ReportDetail:
     v = get_version(session, report_id, version)
     report, site = _load(session, report_id)
-    count = session.scalar(select(func.count()).where(Version.report_id == report_id)) or 0
+    count = report.current_version.version if report.current_version is not None else 0
     found, source = outline_report(report.kind, report.year, v.text, [a.text for a in v.attachments])
-    return {
-        **_report_dict(report, site, count),
-        "version": v.version,
-        "fetched_at": _iso(v.fetched_at),
-        "content_sha256": v.content_sha256,
-        "extractor_version": v.extractor_version,
-        # How the page decoded; replacement characters > 0 flag bytes no codec could read (raw bytes are kept).
-        "encoding": v.encoding,
-        "replacement_chars": v.replacement_chars,
-        "text": v.text,
-        "attachments": [
-            {
-                "url": a.url,
-                "filename": a.filename,
-                "media_type": a.media_type,
-                "sha256": a.sha256,
-                "text": a.text,
-            }
-            for a in v.attachments
-        ],
-        **outline_dict(found, source),
-    }
+    return ReportDetail(
+        ReportRecord.of(report, site, count),
+        v.version,
+        v.fetched_at,
+        v.content_sha256,
+        v.extractor_version,
+        v.encoding,
+        v.replacement_chars,
+        v.text,
+        tuple(AttachmentRecord.of(a) for a in v.attachments),
+        found,
+        source,
+    )
 
 
 def outline_dict(found: Outline, source: str | None) -> dict[str, Any]:
@@ -135,20 +224,38 @@ def outline_dict(found: Outline, source: str | None) -> dict[str, Any]:
     }
 
 
-def history(session: Session, report_id: int) -> list[dict[str, Any]]:
-    _load(session, report_id)
-    versions = session.scalars(select(Version).where(Version.report_id == report_id).order_by(Version.version))
-    return [
-        {
-            "version": v.version,
-            "fetched_at": _iso(v.fetched_at),
-            "content_sha256": v.content_sha256,
-            "chars": v.chars,
-            "change": v.change,
-            "extractor_version": v.extractor_version,
+@dataclass(frozen=True, slots=True)
+class VersionRecord:
+    """One version as `fazhi history` lists it."""
+
+    version: int
+    fetched_at: dt.datetime
+    content_sha256: str
+    chars: int
+    change: str
+    extractor_version: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "fetched_at": _iso(self.fetched_at),
+            "content_sha256": self.content_sha256,
+            "chars": self.chars,
+            "change": self.change,
+            "extractor_version": self.extractor_version,
         }
-        for v in versions
-    ]
+
+
+def history(session: Session, report_id: int, limit: int | None = None, offset: int = 0) -> Page[VersionRecord]:
+    """A report's versions, oldest first."""
+    _load(session, report_id)
+    stmt = select(Version).where(Version.report_id == report_id).order_by(Version.version)
+    rows, total = paginate(session, stmt, limit, offset)
+    items = tuple(
+        VersionRecord(v.version, v.fetched_at, v.content_sha256, v.chars, v.change, v.extractor_version)
+        for (v,) in rows
+    )
+    return Page(items, total, limit, offset)
 
 
 def search(session: Session, query: str, site: str | None = None, year: int | None = None) -> list[dict[str, Any]]:

@@ -32,17 +32,10 @@ class ArchivedFile:
 
 def archived_files(session: Session, site_id: str) -> dict[str, tuple[ArchivedFile, ...]]:
     """The attachments of each active report's latest version, by report URL; reports without any left out."""
-    latest = (
-        select(Version.report_id, func.max(Version.id).label("vid"))
-        .join(Report, Report.id == Version.report_id)
-        .where(Report.site_id == site_id, Report.status == "active")
-        .group_by(Version.report_id)
-        .subquery()
-    )
     current = session.execute(
         select(Report.url, Attachment.url, Attachment.filename, Attachment.sha256, Report.id)
-        .join(latest, latest.c.report_id == Report.id)
-        .join(Attachment, Attachment.version_id == latest.c.vid)
+        .join(Attachment, Attachment.version_id == Report.current_version_id)
+        .where(Report.site_id == site_id, Report.status == "active")
         .order_by(Report.id, Attachment.position)
     ).all()
     first_seen = session.execute(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.derive import derive
 from archive.models import Report
-from archive.store import build_version, latest_version
+from archive.store import build_version, latest_version, set_current
 from archive.unmerge import repair_report, stored_page
 
 
@@ -42,6 +42,7 @@ def reextract_report(session: Session, report: Report) -> bool:
         report.id, current.version + 1, "changed", current.fetched_at, current.capture_sha256, d, old_files
     )
     session.add(version)
+    set_current(report, version)
     report.title = d.title or report.title
     report.year = d.year or report.year
     if d.kind is not None:

@@ -12,7 +12,7 @@ import zlib
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -139,13 +139,10 @@ def _twin(session: Session, site_id: str, d: Derived, file_hashes: dict[str, str
         return None
     candidates = session.execute(
         select(Report, Version)
-        .join(Version, Version.report_id == Report.id)
+        .join(Version, Version.id == Report.current_version_id)
         .where(Version.content_sha256 == d.content_sha256, Report.site_id == site_id, Report.status == "active")
     ).all()
     for report, version in candidates:
-        latest = latest_version(session, report.id)
-        if latest is None or latest.id != version.id:
-            continue
         hashes = [a.sha256 for a in version.attachments]
         files = None if any(h is None for h in hashes) else tuple(sorted(h for h in hashes if h))
         theirs = Identity(version.content_sha256, files, "".join(version.title.split()), report.year, False)
@@ -161,9 +158,14 @@ def _add_alias(session: Session, report: Report, url: str, reason: str, at: dt.d
 
 
 def latest_version(session: Session, report_id: int) -> Version | None:
-    return session.scalars(
-        select(Version).where(Version.report_id == report_id).order_by(Version.version.desc()).limit(1)
-    ).first()
+    """The report's current version (`Report.current_version_id`); None for an unknown report or one without text."""
+    report = session.get(Report, report_id)
+    return report.current_version if report is not None else None
+
+
+def set_current(report: Report, version: Version | None) -> None:
+    """Point `report` at `version`, its highest-numbered version: every writer of versions calls this."""
+    report.current_version = version
 
 
 def record_fetch(
@@ -242,6 +244,7 @@ def ingest(
     change = "new" if previous is None else "changed"
     version = build_version(report.id, number, change, page.fetched_at, sha, d, file_hashes)
     session.add(version)
+    set_current(report, version)
     _follow_metadata(report, d)
     report.last_changed_at = page.fetched_at
     session.flush()
@@ -373,18 +376,11 @@ def known_report_urls(session: Session, site_id: str) -> list[tuple[str, str | N
     A report whose latest version misses an attachment (a gateway that was down or rate-limited) gets no
     validators, so the page is fetched in full and its attachments are tried again.
     """
-    latest = (
-        select(Version.report_id, func.max(Version.id).label("vid"))
-        .join(Report, Report.id == Version.report_id)
-        .where(Report.site_id == site_id)
-        .group_by(Version.report_id)
-        .subquery()
-    )
     missing = set(
         session.scalars(
-            select(latest.c.report_id)
-            .join(Attachment, Attachment.version_id == latest.c.vid)
-            .where(Attachment.sha256.is_(None))
+            select(Report.id)
+            .join(Attachment, Attachment.version_id == Report.current_version_id)
+            .where(Report.site_id == site_id, Attachment.sha256.is_(None))
         )
     )
     rows = session.execute(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from archive.derive import Derived, derive
 from archive.models import Attachment, Event, Fetch, Report, ReportURL, Version
 from archive.raw import RawFile, RawPage
-from archive.store import build_version, identity, is_copy, read_capture
+from archive.store import build_version, identity, is_copy, read_capture, set_current
 
 
 def stored_page(
@@ -175,6 +175,7 @@ def _split(session: Session, report: Report, alias: ReportURL, theirs: list[Vers
         for v in theirs:
             v.report_id = other.id
         latest = theirs[-1]
+        set_current(other, latest)  # the report they left is pointed again when its history is folded
         page = stored_page(session, other, other.url, latest.capture_sha256, latest.fetched_at, latest.attachments)
         d = derive(page)
     elif latest_fetch is not None and latest_fetch.capture_sha256 is not None:
@@ -182,7 +183,9 @@ def _split(session: Session, report: Report, alias: ReportURL, theirs: list[Vers
         # were never recorded as its own, so they count as missing and the next crawl fetches them.
         page = stored_page(session, other, other.url, latest_fetch.capture_sha256, latest_fetch.fetched_at)
         d = derive(page)
-        session.add(build_version(other.id, 1, "new", page.fetched_at, latest_fetch.capture_sha256, d, {}))
+        first = build_version(other.id, 1, "new", page.fetched_at, latest_fetch.capture_sha256, d, {})
+        session.add(first)
+        set_current(other, first)
     else:
         return other
     _set_metadata(other, d)
@@ -257,6 +260,9 @@ def _fold(session: Session, report: Report) -> int:
             dropped.append(v)
         else:
             kept.append(v)
+    # Before any row goes: the pointer must never name a deleted version (and versions may have moved away).
+    set_current(report, kept[-1] if kept else None)
+    session.flush()
     renumbered = {v.version: n for n, v in enumerate(kept, start=1) if v.version != n}
     if not dropped and not renumbered:
         return 0

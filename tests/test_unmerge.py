@@ -44,7 +44,10 @@ def _old_ingest(s: Session, page: RawPage, report: Report | None, delivered: boo
         s.flush()
     previous = store.latest_version(s, report.id)
     number = 1 if previous is None else previous.version + 1
-    s.add(store.build_version(report.id, number, "new" if number == 1 else "changed", page.fetched_at, sha, d, hashes))
+    change = "new" if number == 1 else "changed"
+    version = store.build_version(report.id, number, change, page.fetched_at, sha, d, hashes)
+    s.add(version)
+    store.set_current(report, version)  # as migration 0007 points an older archive's reports at their newest
     report.title = d.title
     s.flush()
     event = (

@@ -1,0 +1,53 @@
+"""One page of a listing (`limit`, `offset`, and the total), shared by the queries, the CLI and the web API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar, TypeVarTuple
+
+from sqlalchemy import Row, Select, func, select
+from sqlalchemy.orm import Session
+
+from archive.errors import BadUsage
+
+
+class Record(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
+T = TypeVar("T", bound=Record)
+Ts = TypeVarTuple("Ts")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing: its `items`, how many there are in all (`total`), and where the page starts."""
+
+    items: tuple[T, ...]
+    total: int
+    limit: int | None  # None: no limit, every item from `offset` on
+    offset: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "items": [item.to_json() for item in self.items],
+            "total": self.total,
+            "limit": self.limit,
+            "offset": self.offset,
+        }
+
+
+def check_window(limit: int | None, offset: int) -> None:
+    if limit is not None and limit < 1:
+        raise BadUsage(f"limit must be 1 or more, not {limit}")
+    if offset < 0:
+        raise BadUsage(f"offset must be 0 or more, not {offset}")
+
+
+def paginate(session: Session, stmt: Select[*Ts], limit: int | None, offset: int) -> tuple[Sequence[Row[*Ts]], int]:
+    """The rows of `stmt` (already ordered) in the window, and how many rows it has in all."""
+    check_window(limit, offset)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.execute(stmt.offset(offset).limit(limit)).all() if offset < total else []
+    return rows, total
