@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -67,7 +68,10 @@ def _write_csv(rows: Sequence[CoverageRow], completeness: bool) -> None:
         if doc.get("missing_sections") is not None:
             doc["missing_sections"] = " ".join(doc["missing_sections"])
         writer.writerow({k: "" if doc.get(k) is None else doc[k] for k in columns})
-    click.get_binary_stream("stdout").write(out.getvalue().encode("utf-8"))
+    # Bytes, not text: the BOM and the Chinese must reach the file as UTF-8 whatever the terminal's encoding.
+    sys.stdout.flush()
+    sys.stdout.buffer.write(out.getvalue().encode("utf-8"))
+    sys.stdout.buffer.flush()
 
 
 def coverage_table(rows: Sequence[CoverageRow], completeness: bool = False) -> Table:
