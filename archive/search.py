@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm import Session
 
 from archive.errors import BadUsage
@@ -31,6 +32,7 @@ MARK_OPEN, MARK_CLOSE = "【", "】"
 SNIPPET_CHARS = 120
 DEFAULT_LIMIT = 20
 _TITLE_BONUS = 2
+_VERIFY_BATCH = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +97,6 @@ def search(
     stmt = stmt.join(Version, Version.id == SearchDoc.version_id)
     for sub in hits[1:]:
         stmt = stmt.join(sub, sub.c.version_id == first.c.version_id)
-    # The pairs only say a term may be there; the folded text says it is (two-character terms need no check).
-    for term in (*(t for t in q.terms if len(t) > 2), *q.singles):
-        stmt = stmt.where(SearchDoc.body.contains(term, autoescape=True))
     if not all_versions:
         stmt = stmt.where(_latest())
     if site or year or kind or region:
@@ -111,17 +110,39 @@ def search(
         if region:
             stmt = stmt.join(Site, Site.id == Report.site_id).where(Site.region.contains(region, autoescape=True))
     stmt = stmt.order_by(rank.desc(), Version.fetched_at.desc(), Version.id.desc())
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    found = session.execute(stmt).all()
-    return _results(session, q, [(vid, int(r)) for vid, _rid, r in found])
+    # The pairs only say a term may be there; the folded text says it is (two-character terms need no check).
+    unsure = [t for t in q.terms if len(t) > 2] + list(q.singles)
+    if not unsure:
+        found = session.execute(stmt if limit is None else stmt.limit(limit)).all()
+        return _results(session, q, [(vid, int(r)) for vid, _rid, r in found])
+    return _results(session, q, _verified(session, session.execute(stmt).all(), unsure, limit))
+
+
+def _verified(session: Session, ranked: Sequence[Any], unsure: list[str], limit: int | None) -> list[tuple[int, int]]:
+    """The candidates, best first, whose folded text holds every term, read a batch at a time until `limit`."""
+    out: list[tuple[int, int]] = []
+    for at in range(0, len(ranked), _VERIFY_BATCH):
+        batch = ranked[at : at + _VERIFY_BATCH]
+        bodies = dict(
+            session.execute(
+                select(SearchDoc.version_id, SearchDoc.body).where(SearchDoc.version_id.in_([r[0] for r in batch]))
+            ).all()
+        )
+        for vid, _rid, rank in batch:
+            body = bodies.get(vid, "")
+            if all(term in body for term in unsure):
+                out.append((vid, int(rank)))
+                if limit is not None and len(out) >= limit:
+                    return out
+    return out
 
 
 def _results(session: Session, q: Query, found: list[tuple[int, int]]) -> list[dict[str, Any]]:
     if not found:
         return []
     ids = [vid for vid, _ in found]
-    versions = {v.id: v for v in session.scalars(select(Version).where(Version.id.in_(ids)))}
+    loads = (selectinload(Version.report).joinedload(Report.site), selectinload(Version.attachments))
+    versions = {v.id: v for v in session.scalars(select(Version).where(Version.id.in_(ids)).options(*loads))}
     counts = dict(
         session.execute(
             select(Version.report_id, func.count())
@@ -134,7 +155,7 @@ def _results(session: Session, q: Query, found: list[tuple[int, int]]) -> list[d
         v = versions[vid]
         report = v.report
         snippet, marks = make_snippet(
-            [v.title, v.text, *(a.text for a in v.attachments if a.text)], (*q.terms, *q.singles)
+            [v.text, *(a.text for a in v.attachments if a.text), v.title], (*q.terms, *q.singles)
         )
         out.append(
             {
@@ -163,13 +184,18 @@ def make_snippet(parts: list[str], terms: tuple[str, ...]) -> tuple[str, list[li
     Found by folding character by character (spaces ignored), so a term typed half-width is marked in a
     full-width text. Returns the snippet and [start, end] offsets of each marked term in it.
     """
+    needles = ["".join(t.split()) for t in terms]
     for part in parts:
         for line in part.splitlines():
+            # A whole-line fold first (fast, in C); the character map only for the line that holds a term.
+            quick = "".join(unicodedata.normalize("NFKC", line).lower().split())
+            if not any(n in quick for n in needles):
+                continue
             folded, where = _fold_map(line)
             spans = _spans(folded, where, terms)
             if spans:
                 return _cut(line, spans)
-    return (parts[1] if len(parts) > 1 else parts[0])[:SNIPPET_CHARS], []
+    return parts[0][:SNIPPET_CHARS], []
 
 
 def _fold_map(line: str) -> tuple[str, list[int]]:

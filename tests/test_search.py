@@ -60,6 +60,10 @@ class Doc:
     report_id: int
     version: int
     parts: list[str]  # title, text, attachment texts
+    folded: list[str] = dataclasses.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.folded = [normalize_text(part).lower() for part in self.parts]
 
 
 def _corpus(sessions: sessionmaker[Session], reports: int = 130, seed: int = 8) -> list[Doc]:
@@ -113,7 +117,7 @@ def _corpus(sessions: sessionmaker[Session], reports: int = 130, seed: int = 8) 
 def _holds(doc: Doc, term: str) -> bool:
     """The plain scan: the term, folded, inside one folded part of the version."""
     needle = normalize_text(term).lower()
-    return any(needle in normalize_text(part).lower() for part in doc.parts)
+    return any(needle in part for part in doc.folded)
 
 
 def _latest(docs: list[Doc]) -> list[Doc]:
