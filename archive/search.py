@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from archive.errors import BadUsage
-from archive.query import _report_dict
 from archive.models import Report, SearchDoc, SearchGram, Site, Version
+from archive.query import _report_dict
 from archive.search_index import fold
 
 MARK_OPEN, MARK_CLOSE = "【", "】"
@@ -56,7 +55,7 @@ def parse(query: str) -> Query:
     return Query(terms, singles)
 
 
-def _term_hits(term: str) -> Select[Any]:
+def _term_hits(term: str) -> Select[int, int]:
     """Versions holding every pair of `term`, with the count of its rarest pair."""
     pairs = sorted({term[i : i + 2] for i in range(len(term) - 1)})
     return (

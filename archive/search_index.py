@@ -113,9 +113,7 @@ def build_index(conn: Connection, batch: int = 200) -> int:
     done = 0
     last = 0
     while True:
-        ids = list(
-            conn.scalars(select(Version.id).where(Version.id > last).order_by(Version.id).limit(batch))
-        )
+        ids = list(conn.scalars(select(Version.id).where(Version.id > last).order_by(Version.id).limit(batch)))
         if not ids:
             return done
         index_versions(conn, ids)

@@ -13,6 +13,8 @@ import datetime as dt
 import platform
 import random
 import re
+import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -36,7 +38,7 @@ from archive.search_index import build_index
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADING = "## Search"
-SOURCES = [ROOT / "tests" / "fixtures" / "page_texts", Path("/work/shared/seeds")]
+SOURCES = [ROOT / "tests" / "fixtures" / "page_texts"]
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 _FULL = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x30, 0x3A)})
 
@@ -85,17 +87,38 @@ def fill(engine: Engine, versions: int, chars: int, seed: int = 20) -> int:
         count = 2 if n < versions - reports else 1
         year = 2019 + n % 6
         title = f"某地{year}年法治政府建设年度报告（{n}）"
-        batch_r.append({"id": n + 1, "site_id": sites[n % len(sites)], "url": f"https://x/{n}", "title": title,
-                        "kind": "annual_report", "year": year, "first_seen_at": now, "last_changed_at": now,
-                        "last_checked_at": now})
+        batch_r.append(
+            {
+                "id": n + 1,
+                "site_id": sites[n % len(sites)],
+                "url": f"https://x/{n}",
+                "title": title,
+                "kind": "annual_report",
+                "year": year,
+                "first_seen_at": now,
+                "last_changed_at": now,
+                "last_checked_at": now,
+            }
+        )
         for number in range(1, count + 1):
             body = make_text(rng, paras, rng.randint(chars // 2, chars * 3 // 2))
             total += len(body.encode("utf-8"))
             made += 1
-            batch_v.append({"id": made, "report_id": n + 1, "version": number, "fetched_at": now + dt.timedelta(minutes=made),
-                            "capture_sha256": "0" * 64, "content_sha256": text_sha256(body), "title": title,
-                            "text": body, "chars": len(body), "change": "new" if number == 1 else "changed",
-                            "extractor_version": "b"})
+            batch_v.append(
+                {
+                    "id": made,
+                    "report_id": n + 1,
+                    "version": number,
+                    "fetched_at": now + dt.timedelta(minutes=made),
+                    "capture_sha256": "0" * 64,
+                    "content_sha256": text_sha256(body),
+                    "title": title,
+                    "text": body,
+                    "chars": len(body),
+                    "change": "new" if number == 1 else "changed",
+                    "extractor_version": "b",
+                }
+            )
         if len(batch_v) >= 500 or n == reports - 1:
             with engine.begin() as conn:
                 conn.execute(insert(Report), batch_r)
@@ -141,7 +164,7 @@ def timed(fn: Any, qs: list[str]) -> tuple[float, float, float]:
         hits += len(fn(q))
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return statistics.median(times), p95, hits / len(qs)
 
 
@@ -198,8 +221,17 @@ def run_one(backend: str, versions: int, chars: int, n_queries: int, n_scan: int
             "fill_s": fill_s,
             "build_s": build_s,
             "text_size": size_mb(engine, path, ["report_version", "sqlite_autoindex_report_version_1"]),
-            "index_size": size_mb(engine, path, ["search_doc", "search_gram", "ix_search_gram_version_id",
-                                                 "ix_search_doc_report_id", "sqlite_autoindex_search_doc_1"]),
+            "index_size": size_mb(
+                engine,
+                path,
+                [
+                    "search_doc",
+                    "search_gram",
+                    "ix_search_gram_version_id",
+                    "ix_search_doc_report_id",
+                    "sqlite_autoindex_search_doc_1",
+                ],
+            ),
             "rows": {},
         }
         rng = random.Random(7)
@@ -208,8 +240,13 @@ def run_one(backend: str, versions: int, chars: int, n_queries: int, n_scan: int
             "2 characters": queries(rng, paras, 2, n_queries),
             "4 characters": queries(rng, paras, 4, n_queries),
             "8 characters": queries(rng, paras, 8, n_queries),
-            "phrase (12-16 characters)": [q for q in (queries(rng, paras, rng.randint(12, 16), 1)[0] for _ in range(n_queries))],
-            "two terms (2 + 4)": [f"{a} {b}" for a, b in zip(queries(rng, paras, 2, n_queries), queries(rng, paras, 4, n_queries), strict=True)],
+            "phrase (12-16 characters)": [
+                q for q in (queries(rng, paras, rng.randint(12, 16), 1)[0] for _ in range(n_queries))
+            ],
+            "two terms (2 + 4)": [
+                f"{a} {b}"
+                for a, b in zip(queries(rng, paras, 2, n_queries), queries(rng, paras, 4, n_queries), strict=True)
+            ],
         }
         sessions = make_sessionmaker(engine)
         with sessions() as s:
@@ -221,6 +258,7 @@ def run_one(backend: str, versions: int, chars: int, n_queries: int, n_scan: int
         return result
     finally:
         engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
         if backend == "postgresql":
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -236,13 +274,16 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    results = [run_one(b, args.versions, args.chars, args.queries, args.scan_queries) for b in args.backend or ["sqlite", "postgresql"]]
+    results = [
+        run_one(b, args.versions, args.chars, args.queries, args.scan_queries)
+        for b in args.backend or ["sqlite", "postgresql"]
+    ]
     lines = [
         HEADING,
         "",
-        f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, Python {platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}, "
-        f"PostgreSQL 15. `python bench/search.py --versions {args.versions} --chars {args.chars} --queries {args.queries} "
-        f"--scan-queries {args.scan_queries}`.",
+        f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, PostgreSQL 15. `python bench/search.py --versions {args.versions} "
+        f"--chars {args.chars} --queries {args.queries} --scan-queries {args.scan_queries}`.",
         "",
         f"{args.versions} versions (one in six reports corrected once) of about {args.chars} characters of page text "
         "each, built from the fixture report texts (paragraphs drawn at random, numbers changed, some punctuation "
@@ -250,14 +291,18 @@ def main() -> None:
         "common (法治, 行政执法). Index: `archive.search.search`, latest versions, 20 results with snippets; scan: "
         f"the LIKE query `fazhi search` ran before (all matches, no snippets), {args.scan_queries} queries per kind.",
         "",
-        "| database | query | index p50 ms | index p95 ms | scan p50 ms | scan p95 ms | mean hits (index, capped at 20) |",
+        "| database | query | index p50 ms | index p95 ms | scan p50 ms | scan p95 ms | mean hits (index, max 20) |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         for label, (idx, scan) in r["rows"].items():
-            lines.append(f"| {r['backend']} | {label} | {idx[0]:.1f} | {idx[1]:.1f} | {scan[0]:.0f} | {scan[1]:.0f} | {idx[2]:.1f} |")
-    lines += ["", "| database | versions | text (UTF-8) MB | table of versions MB | index MB | index build s | versions/s |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+            figures = f"{idx[0]:.1f} | {idx[1]:.1f} | {scan[0]:.0f} | {scan[1]:.0f} | {idx[2]:.1f}"
+            lines.append(f"| {r['backend']} | {label} | {figures} |")
+    lines += [
+        "",
+        "| database | versions | text (UTF-8) MB | table of versions MB | index MB | index build s | versions/s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         lines.append(
             f"| {r['backend']} | {r['versions']} | {r['text_mb']:.0f} | {r['text_size']:.0f} | {r['index_size']:.0f} | "

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive import store
 from archive.cli import cli
-from archive.derive import derive
 from archive.errors import BadUsage
 from archive.extract import text_sha256
 from archive.extract.normalize import normalize_text
@@ -27,14 +26,13 @@ from archive.reextract import reextract
 from archive.search import MARK_CLOSE, MARK_OPEN, search
 
 FIXTURES = Path(__file__).parent / "fixtures" / "page_texts"
-SEEDS = Path("/work/shared/seeds")
 T0 = dt.datetime(2024, 3, 15, tzinfo=dt.UTC)
 SITES = [("yuhang", "浙江省杭州市余杭区"), ("xihu", "浙江省杭州市西湖区"), ("dinghai", "浙江省舟山市定海区")]
 _FULL = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
 
 
 def _paragraphs() -> list[list[str]]:
-    files = sorted(FIXTURES.glob("*.txt")) + (sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else [])
+    files = sorted(FIXTURES.glob("*.txt"))
     texts = [[line for line in f.read_text("utf-8").splitlines() if line.strip()] for f in files]
     return [t for t in texts if len(t) >= 3]
 
@@ -79,7 +77,11 @@ def _corpus(sessions: sessionmaker[Session], reports: int = 130, seed: int = 8) 
             site_id = SITES[n % len(SITES)][0]
             year = 2020 + n % 5
             kind = ["annual_report", "department_report", "related"][n % 3]
-            title = f"{rng.choice(['余杭区', '西湖区', '定海区', '某局'])}{year}年法治政府建设{rng.choice(['年度报告', '工作报告', '情况'])}"
+            place, name = (
+                rng.choice(["余杭区", "西湖区", "定海区", "某局"]),
+                rng.choice(["年度报告", "工作报告", "情况"]),
+            )
+            title = f"{place}{year}年法治政府建设{name}"
             report = Report(site_id=site_id, url=f"https://x.gov.cn/art/{n}.html", title=title, kind=kind, year=year)
             s.add(report)
             s.flush()
@@ -180,7 +182,13 @@ def test_several_terms_must_all_occur_and_one_character_terms_narrow(sessions: s
 def _one_report(sessions: sessionmaker[Session], text: str, title: str = "某区2023年法治政府建设年度报告") -> int:
     with sessions.begin() as s:
         store.sync_site(s, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", None)
-        page = RawPage(site_id="yuhang", url="https://x.gov.cn/art/1.html", status=200, body=hanweb_page(title, text.splitlines()), fetched_at=T0)
+        page = RawPage(
+            site_id="yuhang",
+            url="https://x.gov.cn/art/1.html",
+            status=200,
+            body=hanweb_page(title, text.splitlines()),
+            fetched_at=T0,
+        )
         result = store.ingest(s, page)
     assert result.report_id is not None
     return result.report_id
@@ -253,8 +261,18 @@ def test_rank_counts_occurrences_and_favours_the_title(sessions: sessionmaker[Se
             s.add(r)
             s.flush()
             s.add(
-                Version(report_id=r.id, version=1, fetched_at=T0 + dt.timedelta(days=n), capture_sha256="0" * 64,
-                        content_sha256=key, title=title, text=text, chars=len(text), change="new", extractor_version="t")
+                Version(
+                    report_id=r.id,
+                    version=1,
+                    fetched_at=T0 + dt.timedelta(days=n),
+                    capture_sha256="0" * 64,
+                    content_sha256=key,
+                    title=title,
+                    text=text,
+                    chars=len(text),
+                    change="new",
+                    extractor_version="t",
+                )
             )
     with sessions() as s:
         rows = search(s, "依法行政")
@@ -272,9 +290,20 @@ def test_empty_or_one_character_queries_are_usage_errors(sessions: sessionmaker[
 
 def test_index_follows_correction_completion_and_reextract(sessions: sessionmaker[Session]) -> None:
     rid = _one_report(sessions, "2023年，我区法治政府建设取得新进展。\n全区行政复议纠错率下降。")
-    correction = hanweb_page("某区2023年法治政府建设年度报告", ["2023年，我区法治政府建设取得新进展。", "全区行政诉讼败诉率下降。"])
+    correction = hanweb_page(
+        "某区2023年法治政府建设年度报告", ["2023年，我区法治政府建设取得新进展。", "全区行政诉讼败诉率下降。"]
+    )
     with sessions.begin() as s:
-        store.ingest(s, RawPage(site_id="yuhang", url="https://x.gov.cn/art/1.html", status=200, body=correction, fetched_at=T0 + dt.timedelta(days=1)))
+        store.ingest(
+            s,
+            RawPage(
+                site_id="yuhang",
+                url="https://x.gov.cn/art/1.html",
+                status=200,
+                body=correction,
+                fetched_at=T0 + dt.timedelta(days=1),
+            ),
+        )
     with sessions() as s:
         assert search(s, "行政复议") == []
         assert [r["id"] for r in search(s, "行政诉讼")] == [rid]
@@ -282,16 +311,30 @@ def test_index_follows_correction_completion_and_reextract(sessions: sessionmake
 
     # A file that failed to download, then arrived: its text becomes searchable in the same version.
     file_url = "https://x.gov.cn/f/report.docx"
-    body = hanweb_page("某区2023年法治政府建设年度报告（附件）", ["详见附件。"], extra=f'<p><a href="{file_url}">报告.docx</a></p>')
-    page = RawPage(site_id="yuhang", url="https://x.gov.cn/art/2.html", status=200, body=body, fetched_at=T0,
-                   files=(RawFile(url=file_url, filename="报告.docx", error="timeout"),))
+    body = hanweb_page(
+        "某区2023年法治政府建设年度报告（附件）", ["详见附件。"], extra=f'<p><a href="{file_url}">报告.docx</a></p>'
+    )
+    page = RawPage(
+        site_id="yuhang",
+        url="https://x.gov.cn/art/2.html",
+        status=200,
+        body=body,
+        fetched_at=T0,
+        files=(RawFile(url=file_url, filename="报告.docx", error="timeout"),),
+    )
     with sessions.begin() as s:
         second = store.ingest(s, page).report_id
     with sessions() as s:
         assert search(s, "重大行政决策") == []
     from test_store import _docx
 
-    arrived = dataclasses.replace(page, fetched_at=T0 + dt.timedelta(days=2), files=(RawFile(url=file_url, filename="报告.docx", status=200, body=_docx(["重大行政决策事项目录纳入6个事项。"])),))
+    arrived = dataclasses.replace(
+        page,
+        fetched_at=T0 + dt.timedelta(days=2),
+        files=(
+            RawFile(url=file_url, filename="报告.docx", status=200, body=_docx(["重大行政决策事项目录纳入6个事项。"])),
+        ),
+    )
     with sessions.begin() as s:
         store.ingest(s, arrived)
     with sessions() as s:
@@ -312,7 +355,9 @@ def test_index_follows_correction_completion_and_reextract(sessions: sessionmake
         assert [r["version"] for r in search(s, "朋友圈", all_versions=True)] == [2]
         assert [r["id"] for r in search(s, "行政诉讼")] == [rid]
         # Every version indexed once, nothing left of deleted ones.
-        assert s.scalar(select(func.count()).select_from(SearchDoc)) == s.scalar(select(func.count()).select_from(Version))
+        assert s.scalar(select(func.count()).select_from(SearchDoc)) == s.scalar(
+            select(func.count()).select_from(Version)
+        )
         orphans = select(func.count()).select_from(SearchGram).where(~SearchGram.version_id.in_(select(Version.id)))
         assert s.scalar(orphans) == 0
 
@@ -332,7 +377,18 @@ def test_cli_json_shape_and_usage_error(sessions: sessionmaker[Session], db_url:
     assert result.exit_code == 0, result.output
     (hit,) = json.loads(result.stdout)
     assert hit["id"] == rid and hit["rank"] == 1 and hit["version"] == 1
-    assert {"site_id", "region", "title", "kind", "year", "url", "status", "version_count", "snippet", "highlight"} <= set(hit)
+    assert {
+        "site_id",
+        "region",
+        "title",
+        "kind",
+        "year",
+        "url",
+        "status",
+        "version_count",
+        "snippet",
+        "highlight",
+    } <= set(hit)
     assert "【行政复议】" in hit["snippet"]
     plain = CliRunner().invoke(cli, ["search", "行政复议", "--db", db_url])
     assert plain.exit_code == 0 and "行政复议" in plain.output

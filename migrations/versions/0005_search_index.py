@@ -27,9 +27,7 @@ def upgrade() -> None:
         sa.Column("report_id", sa.Integer(), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["report_id"], ["report.id"], name=op.f("fk_search_doc_report_id_report")
-        ),
+        sa.ForeignKeyConstraint(["report_id"], ["report.id"], name=op.f("fk_search_doc_report_id_report")),
         sa.ForeignKeyConstraint(
             ["version_id"],
             ["report_version.id"],
