@@ -12,15 +12,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import hanweb_page
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive import store
 from archive.cli import cli
+from archive.db import make_engine, make_sessionmaker
 from archive.errors import BadUsage
 from archive.extract import text_sha256
 from archive.extract.normalize import normalize_text
-from archive.models import Attachment, Capture, Report, SearchDoc, SearchGram, Version
+from archive.migrate import upgrade
+from archive.models import Attachment, Capture, Report, SearchDoc, SearchGram, Site, Version
 from archive.raw import RawFile, RawPage
 from archive.reextract import reextract
 from archive.search import MARK_CLOSE, MARK_OPEN, search
@@ -395,3 +397,41 @@ def test_cli_json_shape_and_usage_error(sessions: sessionmaker[Session], db_url:
     for bad in (["search", "  "], ["search", "法"], ["search", "法治", "--limit", "0"]):
         result = CliRunner().invoke(cli, [*bad, "--db", db_url])
         assert result.exit_code == 2, bad
+
+
+def test_migration_indexes_the_versions_already_archived(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0004")
+        with engine.begin() as conn:
+            conn.execute(
+                insert(Site), [{"id": "s", "name": "某区人民政府", "region": "浙江省某区", "platform": "static"}]
+            )
+            conn.execute(insert(Capture), [{"sha256": "0" * 64, "size": 0, "compression": "none", "body": b""}])
+            for n in range(1, 451):  # more than one batch
+                conn.execute(
+                    insert(Report),
+                    [{"id": n, "site_id": "s", "url": f"https://x/{n}", "title": f"报告{n}", "kind": "related"}],
+                )
+                text = f"第{n}号：行政复议纠错率下降。" if n % 2 else "全区法治政府建设取得新进展。"
+                row = {"id": n, "report_id": n, "version": 1, "fetched_at": T0, "capture_sha256": "0" * 64}
+                conn.execute(
+                    insert(Version),
+                    [
+                        {
+                            **row,
+                            "content_sha256": str(n),
+                            "title": f"报告{n}",
+                            "text": text,
+                            "chars": len(text),
+                            "change": "new",
+                            "extractor_version": "t",
+                        }
+                    ],
+                )
+        upgrade(engine)
+        with make_sessionmaker(engine)() as s:
+            assert {r["id"] for r in search(s, "行政复议", limit=None)} == set(range(1, 451, 2))
+            assert len(search(s, "法治政府", limit=None)) == 225
+    finally:
+        engine.dispose()
