@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from archive import crawling, query
+from archive import search as search_mod
 from archive.config import Config
 from archive.db import describe, make_engine, make_sessionmaker
 from archive.diff import diff_texts
@@ -31,6 +32,7 @@ from archive.render import (
     print_json,
     print_progress,
     reports_table,
+    search_table,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -280,19 +282,44 @@ def extract(file: Path, url: str | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("query_text", metavar="QUERY")
 @click.option("--site", help="Only this site id.")
+@click.option("--region", help="Only sites whose region holds this (e.g. 杭州市).")
 @click.option("--year", type=YEAR, help="Only reports about this year.")
+@click.option("--kind", type=click.Choice(["annual_report", "department_report", "related"]), help="Only this kind.")
+@click.option("--limit", type=click.IntRange(min=1), default=search_mod.DEFAULT_LIMIT, show_default=True)
+@click.option("--all-versions", is_flag=True, help="Search every version, not only the latest of each report.")
 @json_option
 @config_options
-def search(query_text: str, site: str | None, year: int | None, as_json: bool, config: Config) -> None:
-    """Search report texts and titles (every space-separated term must occur)."""
+def search(
+    query_text: str,
+    site: str | None,
+    region: str | None,
+    year: int | None,
+    kind: str | None,
+    limit: int,
+    all_versions: bool,
+    as_json: bool,
+    config: Config,
+) -> None:
+    """Full-text search of report titles, texts and attachment texts; every space-separated term must occur.
+
+    Terms of two characters or more are found anywhere (Chinese needs no spaces); full-width and half-width
+    forms and letter case are folded. Best matches first; the snippet marks each term 【like this】.
+    """
     with archive_session(config) as session:
-        rows = query.search(session, query_text, site=site, year=year)
+        rows = search_mod.search(
+            session,
+            query_text,
+            site=site,
+            year=year,
+            kind=kind,
+            region=region,
+            limit=limit,
+            all_versions=all_versions,
+        )
     if as_json:
         print_json(rows)
         return
-    console.print(reports_table(rows, title=f"Reports matching {query_text!r}"))
-    for r in rows:
-        console.print(f"[bold]{r['id']}[/] {r['snippet']}", highlight=False)
+    console.print(search_table(rows, title=f"Reports matching {query_text!r}"))
 
 
 @cli.command()

@@ -123,4 +123,9 @@ def _switch_to_wal(cur: Any, wait: float = 30.0) -> None:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    # Imported here: the index module needs the models, which need nothing from this module.
+    from archive.search_index import keep_index
+
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    keep_index(sessions)  # every flush that writes a version writes its search index too
+    return sessions

@@ -283,3 +283,25 @@ class Lease(Base):
     holder: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
+
+
+class SearchDoc(Base):
+    """A version's searchable text, folded (archive/search_index.py): what a term found by its pairs is checked in."""
+
+    __tablename__ = "search_doc"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("report_version.id", ondelete="CASCADE"), primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # title, page text and attachment texts, one per line group
+
+
+class SearchGram(Base):
+    """One pair of adjacent characters of a version's folded text, and how often it occurs there."""
+
+    __tablename__ = "search_gram"
+    __table_args__ = (Index("ix_search_gram_version_id", "version_id"), {"sqlite_with_rowid": False})
+
+    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("report_version.id", ondelete="CASCADE"), primary_key=True)
+    tf: Mapped[int]

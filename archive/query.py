@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.errors import BadUsage, NotFound
@@ -256,33 +256,3 @@ def history(session: Session, report_id: int, limit: int | None = None, offset: 
         for (v,) in rows
     )
     return Page(items, total, limit, offset)
-
-
-def search(session: Session, query: str, site: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
-    """Reports whose latest text or title holds every term of `query` (terms split on spaces)."""
-    latest = select(Version.report_id, func.max(Version.version).label("v")).group_by(Version.report_id).subquery("lv")
-    stmt = (
-        select(Report, Site, Version)
-        .join(Site, Site.id == Report.site_id)
-        .join(latest, latest.c.report_id == Report.id)
-        .join(Version, (Version.report_id == Report.id) & (Version.version == latest.c.v))
-    )
-    terms = query.split()
-    for term in terms:
-        stmt = stmt.where(
-            or_(Version.text.contains(term, autoescape=True), Report.title.contains(term, autoescape=True))
-        )
-    if site:
-        stmt = stmt.where(Report.site_id == site)
-    if year:
-        stmt = stmt.where(Report.year == year)
-    results = []
-    for report, s, v in session.execute(stmt.order_by(Report.year.desc(), Report.id)).all():
-        results.append({**_report_dict(report, s, v.version), "snippet": _snippet(v.text, terms)})
-    return results
-
-
-def _snippet(text: str, terms: list[str], width: int = 40) -> str:
-    pos = min((p for p in (text.find(t) for t in terms) if p >= 0), default=0)
-    start = max(0, pos - width // 2)
-    return ("…" if start else "") + text[start : start + width * 2].replace("\n", " ") + "…"

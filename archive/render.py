@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     from archive.alerts import Delivery
@@ -42,6 +43,25 @@ def reports_table(rows: Sequence[dict[str, Any]], title: str = "Archived reports
             r["status"],
             r["title"],
         )
+    return table
+
+
+def search_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
+    """Search results, best first: each report with its snippet, the terms highlighted (markup never read)."""
+    table = Table(title=title, show_lines=True)
+    for col in ("id", "site", "year", "v", "rank", "title / snippet"):
+        table.add_column(col, overflow="fold", no_wrap=col != "title / snippet")
+    for r in rows:
+        snippet = Text(r["title"] + "\n", style="bold")
+        at = 0
+        plain = r["snippet"]
+        for start, end in r["highlight"]:
+            # The brackets are for plain-text readers; on a terminal the colour marks the term.
+            snippet.append(plain[at : start - 1])
+            snippet.append(plain[start:end], style="black on yellow")
+            at = end + 1
+        snippet.append(plain[at:])
+        table.add_row(str(r["id"]), r["site_id"], str(r["year"] or "?"), str(r["version"]), str(r["rank"]), snippet)
     return table
 
 

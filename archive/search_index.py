@@ -1,0 +1,133 @@
+"""The full-text index: every version's folded text and its character pairs (bigrams), kept in step with the versions.
+
+Chinese has no spaces between words, so the index does not know words: it knows every pair of adjacent characters
+of the folded text (title, page text and attachment texts of a version) and how often each occurs. A term of two
+characters is one pair; a longer term is found among the versions that hold all of its pairs and then checked
+against the stored folded text, so there are no false hits. The same tables and queries serve SQLite and
+PostgreSQL (no FTS5, no pg_trgm): neither's tokenizer handles a two-character Chinese term on the versions here.
+
+The index is written by a session hook in the flush that writes a version, so it commits or rolls back with it,
+whatever code made the version (ingest, completion, reextract, repair).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, event, insert, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
+
+from archive.extract.normalize import normalize_text
+from archive.models import Attachment, SearchDoc, SearchGram, Version
+
+
+def fold(text: str) -> str:
+    """The searchable form of a text: the archive's hashing normalization (NFKC folds full-width and half-width
+    forms, spaces next to CJK dropped), lower-cased. Index and query both go through it."""
+    return normalize_text(text).lower()
+
+
+def bigrams(folded: str) -> Counter[str]:
+    """Each pair of adjacent characters inside a line, with its count (a term never spans a line break)."""
+    pairs: Counter[str] = Counter()
+    for line in folded.split("\n"):
+        pairs.update(line[i : i + 2] for i in range(len(line) - 1))
+    return pairs
+
+
+def document(title: str, text: str, attachment_texts: Iterable[str | None]) -> str:
+    """The text a version is searched by, folded: its title, page text and every attachment's text."""
+    return "\n".join(fold(part) for part in (title, text, *attachment_texts) if part)
+
+
+def index_versions(conn: Connection, version_ids: Sequence[int]) -> None:
+    """(Re)write the index rows of these versions from what the database holds for them now."""
+    if not version_ids:
+        return
+    ids = list(version_ids)
+    drop_versions(conn, ids)
+    rows = conn.execute(
+        select(Version.id, Version.report_id, Version.title, Version.text).where(Version.id.in_(ids))
+    ).all()
+    files: dict[int, list[str | None]] = {}
+    for vid, text in conn.execute(
+        select(Attachment.version_id, Attachment.text)
+        .where(Attachment.version_id.in_(ids))
+        .order_by(Attachment.version_id, Attachment.position)
+    ):
+        files.setdefault(vid, []).append(text)
+    docs: list[dict[str, Any]] = []
+    grams: list[dict[str, Any]] = []
+    for vid, report_id, title, text in rows:
+        body = document(title, text, files.get(vid, ()))
+        docs.append({"version_id": vid, "report_id": report_id, "title": fold(title), "body": body})
+        grams.extend({"gram": g, "version_id": vid, "tf": n} for g, n in bigrams(body).items())
+    if docs:
+        conn.execute(insert(SearchDoc), docs)
+    if grams:
+        conn.execute(insert(SearchGram), grams)
+
+
+def drop_versions(conn: Connection, version_ids: Sequence[int]) -> None:
+    ids = list(version_ids)
+    conn.execute(delete(SearchGram).where(SearchGram.version_id.in_(ids)))
+    conn.execute(delete(SearchDoc).where(SearchDoc.version_id.in_(ids)))
+
+
+def _touched(session: Session) -> tuple[set[int], set[int]]:
+    """Versions whose searchable text this flush wrote, and versions it deleted."""
+    written: set[int] = set()
+    deleted: set[int] = set()
+    for obj in session.new:
+        if isinstance(obj, Version) and obj.id is not None:
+            written.add(obj.id)
+        elif isinstance(obj, Attachment) and obj.version_id is not None:
+            written.add(obj.version_id)
+    # A changed row is indexed again only when its searchable text changed (not, say, a link to its exchange).
+    for obj in session.dirty:
+        if isinstance(obj, Version) and obj.id is not None and _changed(obj, "title", "text"):
+            written.add(obj.id)
+        elif isinstance(obj, Attachment) and obj.version_id is not None and _changed(obj, "text", "version_id"):
+            written.add(obj.version_id)
+    for obj in session.deleted:
+        if isinstance(obj, Version) and obj.id is not None:
+            deleted.add(obj.id)
+        elif isinstance(obj, Attachment) and obj.version_id is not None:
+            written.add(obj.version_id)
+    return written - deleted, deleted
+
+
+def _changed(obj: object, *names: str) -> bool:
+    state = sa_inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
+    written, deleted = _touched(session)
+    if not written and not deleted:
+        return
+    conn = session.connection()
+    if deleted:
+        drop_versions(conn, sorted(deleted))
+    index_versions(conn, sorted(written))
+
+
+def keep_index(sessions: sessionmaker[Session]) -> None:
+    """Make every session of `sessions` write the index in the flush that writes a version."""
+    event.listen(sessions, "after_flush", _after_flush)
+
+
+def build_index(conn: Connection, batch: int = 200) -> int:
+    """Index every version not indexed yet, `batch` at a time (existing archives; the migration runs it)."""
+    done = 0
+    last = 0
+    while True:
+        ids = list(conn.scalars(select(Version.id).where(Version.id > last).order_by(Version.id).limit(batch)))
+        if not ids:
+            return done
+        index_versions(conn, ids)
+        done += len(ids)
+        last = ids[-1]
