@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from archive.models import Exchange, Version
 from archive.raw import ExchangeRecord
-from archive.store import put_capture
+from archive.store import find_report, put_capture
 
 
 def save(session: Session, records: Sequence[ExchangeRecord], crawl_run_id: int | None) -> list[int]:
@@ -43,6 +43,21 @@ def save(session: Session, records: Sequence[ExchangeRecord], crawl_run_id: int 
         session.flush()
     new = {id(rec): row.id for rec, row in rows}
     return [rec.exchange_id if rec.exchange_id is not None else new[id(rec)] for rec in records]
+
+
+def assign_reports(session: Session, records: Sequence[ExchangeRecord], ids: Sequence[int]) -> None:
+    """Records that reached no archived item (a redirect the crawler did not follow again, a page it left out):
+    each is given the report it was made for, when the archive knows that report."""
+    found: dict[tuple[str, str], int | None] = {}
+    for rec, exchange_id in zip(records, ids, strict=True):
+        if rec.report_url is None or rec.site_id is None:
+            continue
+        key = (rec.site_id, rec.report_url)
+        if key not in found:
+            report = find_report(session, *key)
+            found[key] = report.id if report is not None else None
+        if (report_id := found[key]) is not None:
+            assign_report(session, [exchange_id], report_id)
 
 
 def committed(records: Iterable[ExchangeRecord], ids: Iterable[int]) -> None:

@@ -23,6 +23,7 @@ class ExchangeRecord:
     content_encoding: str | None
     fetched_at: dt.datetime
     site_id: str | None = None
+    report_url: str | None = None  # the report it was made for (its page, a file of it), when there is one
     exchange_id: int | None = None
 
 

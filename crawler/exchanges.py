@@ -26,6 +26,7 @@ from crawler.link import ArchiveLink, archive_link
 # Request meta: what a request is for, and the exchanges made for it so far (redirect hops, then the answer).
 PURPOSE = "fazhi_purpose"
 EXCHANGES = "fazhi_exchanges"
+REPORT = "fazhi_report_url"  # the canonical URL of the report a page or file request is made for
 
 # Bodies held for the next batch at most (attachments can be large scans): a batch is written sooner past this.
 _MAX_PENDING_BYTES = 32 * 1024 * 1024
@@ -38,9 +39,7 @@ def records(meta: dict[str, Any]) -> tuple[ExchangeRecord, ...]:
 
 
 def _pairs(headers: Any) -> list[list[str]]:
-    return [
-        [name.decode("latin-1"), value.decode("latin-1")] for name, values in headers.items() for value in values
-    ]
+    return [[name.decode("latin-1"), value.decode("latin-1")] for name, values in headers.items() for value in values]
 
 
 def _purpose(request: Request) -> str:
@@ -78,6 +77,7 @@ class ExchangeRecorder:
             content_encoding=encoding.decode("latin-1") if encoding else None,
             fetched_at=dt.datetime.now(dt.UTC),
             site_id=getattr(spider or self.crawler.spider, "site_id", None),
+            report_url=request.meta.get(REPORT),
         )
         # A new list each time: a redirect copies the meta dict, not the list in it.
         request.meta[EXCHANGES] = [*request.meta.get(EXCHANGES, ()), record]
@@ -96,6 +96,7 @@ class ExchangeRecorder:
         try:
             with self.link.sessions.begin() as session:
                 ids = exchanges.save(session, todo, self.link.crawl_run_id)
+                exchanges.assign_reports(session, todo, ids)
         except Exception as exc:  # losing exchange records must not stop the crawl; say so and go on
             log.error("writing %d exchange records failed: %s: %s", len(todo), type(exc).__name__, exc)
             return

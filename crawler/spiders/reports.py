@@ -26,7 +26,7 @@ from archive.store import canonical_url, known_report_urls
 from crawler import diagnostics, problems
 from crawler.adapters import detect_platform, get_adapter
 from crawler.adapters.base import Entry, ListParseError, ListRequest
-from crawler.exchanges import PURPOSE, records
+from crawler.exchanges import PURPOSE, REPORT, records
 from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawFile, RawPage
 from crawler.link import archive_link
 from crawler.scope import OutOfScope
@@ -262,6 +262,7 @@ class ReportsSpider(scrapy.Spider):
                 "report_url": canonical_url(url),
                 "handle_httpstatus_list": [304, *GONE],
                 PURPOSE: "report",
+                REPORT: canonical_url(url),
             },
         )
 
@@ -336,6 +337,7 @@ class ReportsSpider(scrapy.Spider):
                 # own URL may differ (percent-encoded by Scrapy, or another after a redirect).
                 "link": url,
                 PURPOSE: "attachment",
+                REPORT: fetched.page.url,
             },
             dont_filter=True,
         )
@@ -408,6 +410,7 @@ class ReportsSpider(scrapy.Spider):
                 "held": held,
                 "handle_httpstatus_list": [304],
                 PURPOSE: "recheck",
+                REPORT: report_url,
             },
             # Past the duplicate filter only (two reports may share a file); the site's scope still applies.
             dont_filter=True,

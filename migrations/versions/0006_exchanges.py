@@ -59,7 +59,9 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("attachment", schema=None) as batch_op:
         batch_op.add_column(sa.Column("exchange_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f("fk_attachment_exchange_id_exchange"), "exchange", ["exchange_id"], ["id"])
+        batch_op.create_foreign_key(
+            batch_op.f("fk_attachment_exchange_id_exchange"), "exchange", ["exchange_id"], ["id"]
+        )
     _carry_fetches_over()
 
 
