@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import zlib
 from collections.abc import Iterator
 from http import HTTPStatus
 from io import BytesIO
@@ -16,9 +17,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from archive.errors import NotFound
-from archive.models import Attachment, Exchange, Report, Version
+from archive.models import Attachment, Capture, Exchange, Report, Version
 from archive.query import show_report
-from archive.store import read_capture
 
 FORMATS = ("jsonl", "csv", "warc")
 _PAGE = 500  # report ids read per query
@@ -171,7 +171,7 @@ def _write_exchange(session: Session, writer: Any, ex: Exchange) -> None:
     from warcio.timeutils import datetime_to_iso_date
 
     date = datetime_to_iso_date(ex.fetched_at.astimezone(dt.UTC).replace(tzinfo=None))
-    body = read_capture(session, ex.capture_sha256) if ex.capture_sha256 else b""
+    body = _body(session, ex.capture_sha256)
     headers = _response_headers(ex.response_headers, len(body))
     try:
         reason = HTTPStatus(ex.status).phrase
@@ -185,7 +185,7 @@ def _write_exchange(session: Session, writer: Any, ex: Exchange) -> None:
         http_headers=StatusAndHeaders(f"{ex.status} {reason}".strip(), headers, protocol="HTTP/1.1"),
         warc_headers_dict={"WARC-Date": date},
     )
-    sent = read_capture(session, ex.request_body_sha256) if ex.request_body_sha256 else b""
+    sent = _body(session, ex.request_body_sha256)
     parts = urlsplit(ex.url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     request_headers = [(k, v) for k, v in ex.request_headers]
@@ -203,6 +203,14 @@ def _write_exchange(session: Session, writer: Any, ex: Exchange) -> None:
     )
     writer.write_record(response)
     writer.write_record(request)
+
+
+def _body(session: Session, sha256: str | None) -> bytes:
+    # Read past the ORM: bodies are large and read once, so the identity map would only hold them.
+    if sha256 is None:
+        return b""
+    row = session.execute(select(Capture.compression, Capture.body).where(Capture.sha256 == sha256)).one()
+    return zlib.decompress(row.body) if row.compression == "zlib" else row.body
 
 
 def _response_headers(pairs: list[list[str]], length: int) -> list[tuple[str, str]]:

@@ -208,7 +208,7 @@ def test_the_migration_carries_fetch_rows_over(db_url: str) -> None:
         for status, capture in ((200, sha), (304, None), (404, None)):
             c.execute(
                 text(
-                    "INSERT INTO "fetch" (site_id, url, status, fetched_at, content_type, capture_sha256) "
+                    'INSERT INTO "fetch" (site_id, url, status, fetched_at, content_type, capture_sha256) '
                     "VALUES ('s', 'http://x/a.html', :s, :t, 'text/html', :h)"
                 ),
                 {"s": status, "t": at, "h": capture},
