@@ -4,7 +4,7 @@
 
 The archive is built by inserting rows directly (a crawl would take hours); texts are of realistic length
 (about 5,000 characters of Chinese per page, 3,000 per attachment). Each export runs in a child process, so its
-peak resident memory is its own (os.wait4); it is measured over the whole archive and over a tenth of it: an export
+peak resident memory is its own (VmHWM); it is measured over the whole archive and over a tenth of it: an export
 that streams has about the same peak for both.
 """
 
@@ -207,11 +207,24 @@ def run_export(db_url: str, fmt: str, out: Path, site: str | None) -> tuple[floa
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    # The child's own high-water mark (VmHWM), read until it exits: getrusage's ru_maxrss would carry this
+    # process's size over to the child across fork and exec.
+    peak_kib = 0
+    while proc.poll() is None:
+        peak_kib = max(peak_kib, _hwm(proc.pid))
+        time.sleep(0.05)
     seconds = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"export {fmt} failed: {proc.stderr.read().decode() if proc.stderr else status}")
-    return seconds, usage.ru_maxrss / 1024, out.stat().st_size
+    if proc.returncode != 0:
+        raise SystemExit(f"export {fmt} failed: {proc.stderr.read().decode() if proc.stderr else proc.returncode}")
+    return seconds, peak_kib / 1024, out.stat().st_size
+
+
+def _hwm(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
 
 
 def main() -> None:
