@@ -129,7 +129,7 @@ def test_exports_read_back(sim: PortalSim, archive: Archive, tmp_path: Path) -> 
     concurrent: dict[str, str] = {}
     types = Counter()
     with warc.open("rb") as f:
-        for rec in ArchiveIterator(f):
+        for rec in ArchiveIterator(f, check_digests="raise"):  # a digest that does not match raises
             types[rec.rec_type] += 1
             if rec.rec_type == "response":
                 rid = rec.rec_headers.get_header("WARC-Record-ID")
