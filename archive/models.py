@@ -153,6 +153,8 @@ class Version(Base):
     extractor_version: Mapped[str] = mapped_column(String(16))
     encoding: Mapped[str | None] = mapped_column(String(32))
     replacement_chars: Mapped[int] = mapped_column(default=0)
+    # The HTTP exchange that brought the page's bytes (None for archives older than exchange records).
+    exchange_id: Mapped[int | None] = mapped_column(ForeignKey("exchange.id"))
 
     report: Mapped[Report] = relationship(back_populates="versions", foreign_keys=[report_id])
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.position", cascade="all, delete-orphan")
@@ -172,6 +174,31 @@ class Attachment(Base):
     sha256: Mapped[str | None] = mapped_column(ForeignKey("capture.sha256"))
     text: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+    exchange_id: Mapped[int | None] = mapped_column(ForeignKey("exchange.id"))  # the download of its bytes
+
+
+class Exchange(Base):
+    """One HTTP request and its answer, as the crawler sent and received it: robots.txt, lists, pages, files,
+    redirects (one per hop), 304s and 404s. Bodies are captures, stored as received on the wire (still
+    compressed when `content_encoding` is set)."""
+
+    __tablename__ = "exchange"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id"), index=True)
+    site_id: Mapped[str | None] = mapped_column(ForeignKey("site.id"))
+    # The report it was made for (its page, a redirect to it, its attachments); None for robots.txt and lists.
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # robots | list | list_api | report | attachment | recheck | other
+    method: Mapped[str] = mapped_column(String(10))
+    url: Mapped[str] = mapped_column(String(2000))
+    request_headers: Mapped[list[list[str]]] = mapped_column(JSON, default=list)  # [name, value] pairs as sent
+    request_body_sha256: Mapped[str | None] = mapped_column(ForeignKey("capture.sha256"))
+    status: Mapped[int]
+    response_headers: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    capture_sha256: Mapped[str | None] = mapped_column(ForeignKey("capture.sha256"), index=True)
+    content_encoding: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[dt.datetime]
 
 
 class Fetch(Base):

@@ -6,6 +6,27 @@ import datetime as dt
 from dataclasses import dataclass
 
 
+@dataclass(slots=True, eq=False)
+class ExchangeRecord:
+    """One HTTP exchange as the crawler saw it, before it is written. Mutable on purpose: `exchange_id` is set once
+    a transaction that wrote it has committed, so the crawl's batch writer and the report's transaction never
+    write it twice."""
+
+    purpose: str
+    method: str
+    url: str
+    request_headers: list[list[str]]
+    request_body: bytes
+    status: int
+    response_headers: list[list[str]]
+    body: bytes  # as received on the wire (compressed when content_encoding is set)
+    content_encoding: str | None
+    fetched_at: dt.datetime
+    site_id: str | None = None
+    report_url: str | None = None  # the report it was made for (its page, a file of it), when there is one
+    exchange_id: int | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class RawFile:
     """An attachment fetch; `body` is None when it could not be fetched (then `error` says why)."""
@@ -16,6 +37,7 @@ class RawFile:
     body: bytes | None = None
     content_type: str | None = None
     error: str | None = None
+    exchanges: tuple[ExchangeRecord, ...] = ()  # redirect hops first, the answer last
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +56,4 @@ class RawPage:
     list_title: str | None = None
     list_date: dt.date | None = None
     files: tuple[RawFile, ...] = ()
+    exchanges: tuple[ExchangeRecord, ...] = ()  # redirect hops first, the answer last

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from archive.extract import Extracted
-from archive.raw import RawFile, RawPage
+from archive.raw import ExchangeRecord, RawFile, RawPage
 
 __all__ = ["FetchedPage", "FilesChanged", "PageGone", "PageNotModified", "RawFile", "RawPage"]
 
@@ -27,6 +27,7 @@ class PageGone:
     url: str
     status: int
     fetched_at: dt.datetime
+    exchanges: tuple[ExchangeRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class PageNotModified:
     site_id: str
     url: str
     fetched_at: dt.datetime
+    exchanges: tuple[ExchangeRecord, ...] = ()  # the page's 304 and the re-checks of its files
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +48,4 @@ class FilesChanged:
     url: str
     files: tuple[RawFile, ...]
     fetched_at: dt.datetime
+    exchanges: tuple[ExchangeRecord, ...] = ()  # the page's 304 and the re-checks of unchanged files

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Self
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from sqlalchemy.orm import Session
 
-from archive import recheck, store
+from archive import exchanges, recheck, store
 from archive.derive import Derived, derive
+from archive.raw import ExchangeRecord
 from crawler import diagnostics, problems
-from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawPage
+from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawFile, RawPage
 from crawler.link import ArchiveLink, archive_link
 
 
@@ -40,7 +43,12 @@ class ArchivePipeline:
     def _store(self, item: Any) -> None:
         run_id = self.link.crawl_run_id
         archived: tuple[RawPage, Derived, store.IngestResult] | None = None
+        # The item's own exchanges are written in its transaction, so a crash never keeps a report without them.
+        held = _exchanges(item)
+        ids: list[int] = []
         with self.link.sessions.begin() as session:
+            ids = exchanges.save(session, held, run_id)
+            report_id: int | None = None
             if isinstance(item, FetchedPage | RawPage):
                 page, extracted = (item.page, item.extracted) if isinstance(item, FetchedPage) else (item, None)
                 page, _ = recheck.reuse_archived(session, page)
@@ -49,18 +57,27 @@ class ArchivePipeline:
                 skipped = result.outcome is store.Outcome.SKIPPED
                 self._inc("skipped_not_report" if skipped else f"reports_{result.outcome.value}")
                 archived = (page, derived, result)
+                report_id = result.report_id
+                _link(session, result, page.exchanges, page.files, held, ids)
             elif isinstance(item, FilesChanged):
                 result = recheck.ingest_changed_files(
                     session, item.site_id, item.url, item.files, item.fetched_at, crawl_run_id=run_id
                 )
                 self._inc(f"reports_{result.outcome.value}")
+                report_id = result.report_id
+                _link(session, result, (), item.files, held, ids)
             elif isinstance(item, PageNotModified):
-                if store.mark_unchanged(session, item.site_id, item.url, item.fetched_at) is not None:
+                if (report := store.mark_unchanged(session, item.site_id, item.url, item.fetched_at)) is not None:
                     self._inc("reports_unchanged")
-            elif isinstance(item, PageGone) and store.mark_missing(
-                session, item.site_id, item.url, item.status, item.fetched_at
-            ):
-                self._inc("reports_removed")
+                    report_id = report.id
+            elif isinstance(item, PageGone):
+                if store.mark_missing(session, item.site_id, item.url, item.status, item.fetched_at):
+                    self._inc("reports_removed")
+                report = store.find_report(session, item.site_id, item.url)
+                report_id = report.id if report is not None else None
+            if report_id is not None:
+                exchanges.assign_report(session, ids, report_id)
+        exchanges.committed(held, ids)  # the transaction held: the batch writer leaves these alone
         if archived is not None:  # told only once the transaction held
             self._diagnose(*archived)
 
@@ -74,3 +91,31 @@ class ArchivePipeline:
                 problems.record(stats, line, level="warning", kind="report pages with extraction warnings")
             for line in diagnostics.attachments_without_text(page, derived):
                 problems.record(stats, line, level="warning", kind="attachments archived without text")
+
+
+def _exchanges(item: Any) -> list[ExchangeRecord]:
+    """Every exchange an item carries: its page's (or the 304 and re-checks'), then its files'."""
+    page = item.page if isinstance(item, FetchedPage) else item
+    held = list(getattr(page, "exchanges", ()))
+    for f in getattr(page, "files", ()):
+        held.extend(f.exchanges)
+    return held
+
+
+def _link(
+    session: Session,
+    result: store.IngestResult,
+    page: Sequence[ExchangeRecord],
+    files: Sequence[RawFile],
+    held: list[ExchangeRecord],
+    ids: list[int],
+) -> None:
+    """Point the version archived from this item at the exchanges that brought its page and files."""
+    if result.report_id is None or result.version is None:
+        return
+    by_record = {id(rec): i for rec, i in zip(held, ids, strict=True)}
+
+    def of(records: Sequence[ExchangeRecord]) -> tuple[Sequence[ExchangeRecord], list[int]]:
+        return records, [by_record[id(r)] for r in records]
+
+    exchanges.link_version(session, result.report_id, result.version, of(page), {f.url: of(f.exchanges) for f in files})

@@ -57,7 +57,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.scope.SiteScopeMiddleware": 50,
     "crawler.scope.PrivateAddressMiddleware": 60,
+    # Next to the downloader: sees every redirect hop and the bytes before HttpCompressionMiddleware decodes them.
+    "crawler.exchanges.ExchangeRecorder": 880,
 }
+# Exchange records (robots.txt, list pages …) written per transaction; those of a report go with the report.
+FAZHI_EXCHANGE_BATCH = 200
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {

@@ -20,11 +20,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.extract import classify, extract_page, title_may_be_report
+from archive.raw import ExchangeRecord
 from archive.recheck import ArchivedFile, archived_files
 from archive.store import canonical_url, known_report_urls
 from crawler import diagnostics, problems
 from crawler.adapters import detect_platform, get_adapter
 from crawler.adapters.base import Entry, ListParseError, ListRequest
+from crawler.exchanges import PURPOSE, REPORT, records
 from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawFile, RawPage
 from crawler.link import archive_link
 from crawler.scope import OutOfScope
@@ -117,7 +119,7 @@ class ReportsSpider(scrapy.Spider):
                 url,
                 callback=self.parse_list,
                 errback=self.list_failed,
-                meta={"column": url},
+                meta={"column": url, PURPOSE: "list"},
                 dont_filter=True,
             )
         # Re-check every known report, cheaply: a 304 costs nothing, a 200 may be a correction, 404 a removal.
@@ -218,8 +220,9 @@ class ReportsSpider(scrapy.Spider):
     def _list_request(self, nxt: ListRequest, column: str) -> scrapy.Request:
         headers = dict(nxt.headers)
         headers.setdefault("Referer", column)
-        meta = {"column": column, "first": False}
-        if nxt.method.upper() == "POST":
+        post = nxt.method.upper() == "POST"
+        meta = {"column": column, "first": False, PURPOSE: "list_api" if post else "list"}
+        if post:
             return scrapy.FormRequest(
                 nxt.url,
                 formdata=dict(nxt.formdata),
@@ -254,7 +257,13 @@ class ReportsSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.article_failed,
             priority=priority,
-            meta={"entry": entry, "report_url": canonical_url(url), "handle_httpstatus_list": [304, *GONE]},
+            meta={
+                "entry": entry,
+                "report_url": canonical_url(url),
+                "handle_httpstatus_list": [304, *GONE],
+                PURPOSE: "report",
+                REPORT: canonical_url(url),
+            },
         )
 
     def parse_article(self, response: Response) -> Iterator[Any]:
@@ -265,10 +274,10 @@ class ReportsSpider(scrapy.Spider):
             # The page is the same, but an attachment may have been replaced behind it (how attachment-only
             # reports are corrected): check each archived file again before calling the report unchanged.
             recheck = [f for f in self.archived.get(report_url, ()) if f.sha256 is not None]
-            yield from self._next_recheck(report_url, _now(), recheck, [])
+            yield from self._next_recheck(report_url, _now(), recheck, [], records(response.meta))
             return
         if response.status in GONE:
-            yield PageGone(self.site.id, report_url, response.status, _now())
+            yield PageGone(self.site.id, report_url, response.status, _now(), records(response.meta))
             return
         entry: Entry | None = response.meta.get("entry")
         ctype = _header(response, "Content-Type")
@@ -305,6 +314,7 @@ class ReportsSpider(scrapy.Spider):
             last_modified=_header(response, "Last-Modified"),
             list_title=entry.title if entry else None,
             list_date=entry.date if entry else None,
+            exchanges=records(response.meta),
         )
 
     def _next_file(self, fetched: FetchedPage, pending: list[tuple[str, str]], done: list[RawFile]) -> Iterator[Any]:
@@ -326,6 +336,8 @@ class ReportsSpider(scrapy.Spider):
                 # The link as the page shows it: files are matched to the page's links by it, and the request's
                 # own URL may differ (percent-encoded by Scrapy, or another after a redirect).
                 "link": url,
+                PURPOSE: "attachment",
+                REPORT: fetched.page.url,
             },
             dont_filter=True,
         )
@@ -338,6 +350,7 @@ class ReportsSpider(scrapy.Spider):
             status=response.status,
             body=response.body,
             content_type=_header(response, "Content-Type"),
+            exchanges=records(response.meta),
         )
         yield from self._next_file(response.meta["fetched"], response.meta["pending"], [*response.meta["done"], raw])
 
@@ -356,7 +369,7 @@ class ReportsSpider(scrapy.Spider):
             self.notice(f"attachment {url}: {reason}; not re-fetched, the archived copy is used")
         else:
             self.problem(f"attachment {url}: {reason}; the page is kept without it")
-        raw = RawFile(url=url, filename=request.meta["filename"], error=reason)
+        raw = RawFile(url=url, filename=request.meta["filename"], error=reason, exchanges=records(request.meta))
         yield from self._next_file(request.meta["fetched"], request.meta["pending"], [*request.meta["done"], raw])
 
     # -- attachments behind an unchanged page ---------------------------------------------------------
@@ -364,14 +377,20 @@ class ReportsSpider(scrapy.Spider):
     # answered 304 without a body while the file is unchanged. A site that ignores If-Modified-Since sends the file
     # in full each time; it is compared by its SHA-256 and makes nothing new when the bytes are the same.
     def _next_recheck(
-        self, report_url: str, fetched_at: dt.datetime, pending: list[ArchivedFile], fresh: list[RawFile]
+        self,
+        report_url: str,
+        fetched_at: dt.datetime,
+        pending: list[ArchivedFile],
+        fresh: list[RawFile],
+        held: tuple[ExchangeRecord, ...],
     ) -> Iterator[Any]:
+        """`held`: the exchanges of the 304 and of the re-checks that changed nothing, for the item at the end."""
         assert self.site is not None
         if not pending:
             if fresh:
-                yield FilesChanged(self.site.id, report_url, tuple(fresh), fetched_at)
+                yield FilesChanged(self.site.id, report_url, tuple(fresh), fetched_at, held)
             else:
-                yield PageNotModified(self.site.id, report_url, fetched_at)
+                yield PageNotModified(self.site.id, report_url, fetched_at, held)
             return
         archived = pending[0]
         headers = {"Referer": report_url}
@@ -388,7 +407,10 @@ class ReportsSpider(scrapy.Spider):
                 "archived": archived,
                 "pending": pending[1:],
                 "fresh": fresh,
+                "held": held,
                 "handle_httpstatus_list": [304],
+                PURPOSE: "recheck",
+                REPORT: report_url,
             },
             # Past the duplicate filter only (two reports may share a file); the site's scope still applies.
             dont_filter=True,
@@ -400,6 +422,7 @@ class ReportsSpider(scrapy.Spider):
         fresh: list[RawFile] = response.meta["fresh"]
         if response.status != 304:
             self.count("files_fetched")
+        held: tuple[ExchangeRecord, ...] = response.meta["held"]
         if response.status != 304 and hashlib.sha256(response.body).hexdigest() != archived.sha256:
             raw = RawFile(
                 url=archived.url,
@@ -407,10 +430,13 @@ class ReportsSpider(scrapy.Spider):
                 status=response.status,
                 body=response.body,
                 content_type=_header(response, "Content-Type"),
+                exchanges=records(response.meta),
             )
             fresh = [*fresh, raw]
+        else:
+            held = (*held, *records(response.meta))
         meta = response.meta
-        yield from self._next_recheck(meta["report_url"], meta["fetched_at"], meta["pending"], fresh)
+        yield from self._next_recheck(meta["report_url"], meta["fetched_at"], meta["pending"], fresh, held)
 
     def recheck_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
@@ -420,7 +446,8 @@ class ReportsSpider(scrapy.Spider):
             f"attachment {archived.url} of {meta['report_url']}: not checked again ({self._describe(failure)}); "
             f"the archived copy stands"
         )
-        yield from self._next_recheck(meta["report_url"], meta["fetched_at"], meta["pending"], meta["fresh"])
+        held = (*meta["held"], *records(meta))
+        yield from self._next_recheck(meta["report_url"], meta["fetched_at"], meta["pending"], meta["fresh"], held)
 
     def _archived_bytes(self, report_url: str, file_url: str) -> bool:
         return any(f.url == file_url and f.sha256 for f in self.archived.get(report_url, ()))

@@ -1,0 +1,110 @@
+"""HTTP exchange records: every request the crawler made and the answer it got, written in batches or with
+the report they belong to, and found again for exports."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from archive.models import Exchange, Version
+from archive.raw import ExchangeRecord
+from archive.store import find_report, put_capture
+
+
+def save(session: Session, records: Sequence[ExchangeRecord], crawl_run_id: int | None) -> list[int]:
+    """Insert the records not yet written (bodies as captures, stored once); the ids of all, in order.
+
+    The ids are only set on the records by `committed` once the caller's transaction holds.
+    """
+    rows: list[tuple[ExchangeRecord, Exchange]] = []
+    for rec in records:
+        if rec.exchange_id is not None:
+            continue
+        row = Exchange(
+            crawl_run_id=crawl_run_id,
+            site_id=rec.site_id,
+            purpose=rec.purpose,
+            method=rec.method,
+            url=rec.url,
+            request_headers=rec.request_headers,
+            request_body_sha256=put_capture(session, rec.request_body) if rec.request_body else None,
+            status=rec.status,
+            response_headers=rec.response_headers,
+            capture_sha256=put_capture(session, rec.body) if rec.body else None,
+            content_encoding=rec.content_encoding,
+            fetched_at=rec.fetched_at,
+        )
+        session.add(row)
+        rows.append((rec, row))
+    if rows:
+        session.flush()
+    new = {id(rec): row.id for rec, row in rows}
+    return [rec.exchange_id if rec.exchange_id is not None else new[id(rec)] for rec in records]
+
+
+def assign_reports(session: Session, records: Sequence[ExchangeRecord], ids: Sequence[int]) -> None:
+    """Records that reached no archived item (a redirect the crawler did not follow again, a page it left out):
+    each is given the report it was made for, when the archive knows that report."""
+    found: dict[tuple[str, str], int | None] = {}
+    for rec, exchange_id in zip(records, ids, strict=True):
+        if rec.report_url is None or rec.site_id is None:
+            continue
+        key = (rec.site_id, rec.report_url)
+        if key not in found:
+            report = find_report(session, *key)
+            found[key] = report.id if report is not None else None
+        if (report_id := found[key]) is not None:
+            assign_report(session, [exchange_id], report_id)
+
+
+def committed(records: Iterable[ExchangeRecord], ids: Iterable[int]) -> None:
+    """Mark records as written, once the transaction that wrote them has committed."""
+    for rec, exchange_id in zip(records, ids, strict=True):
+        rec.exchange_id = exchange_id
+
+
+def assign_report(session: Session, ids: Sequence[int], report_id: int) -> None:
+    """The exchanges `ids` were made for this report (its page, the redirects to it, its files)."""
+    if ids:
+        session.execute(
+            update(Exchange).where(Exchange.id.in_(ids), Exchange.report_id.is_(None)).values(report_id=report_id)
+        )
+
+
+def link_version(
+    session: Session,
+    report_id: int,
+    number: int,
+    page: tuple[Sequence[ExchangeRecord], Sequence[int]],
+    files: dict[str, tuple[Sequence[ExchangeRecord], Sequence[int]]],
+) -> None:
+    """Point the version and its attachments at the exchanges that brought their bytes, where not done yet."""
+    version = session.scalars(
+        select(Version).where(Version.report_id == report_id, Version.version == number)
+    ).one_or_none()
+    if version is None:
+        return
+    if version.exchange_id is None:
+        version.exchange_id = _answer(session, *page, version.capture_sha256)
+    for a in version.attachments:
+        if a.exchange_id is None and a.sha256 is not None:
+            a.exchange_id = _answer(session, *files.get(a.url, ((), ())), a.sha256)
+
+
+def _answer(session: Session, records: Sequence[ExchangeRecord], ids: Sequence[int], sha256: str) -> int | None:
+    """The exchange that brought the bytes `sha256`: the answer in `records` when it did, else the latest stored
+    one whose body has that hash (an archived copy standing in for a failed download, a page behind a 304)."""
+    if records and records[-1].status == 200:
+        last = records[-1]
+        # Compressed on the wire, the body's hash is not the decoded bytes': the 200 that carried them is the answer.
+        if last.content_encoding is not None or hashlib.sha256(last.body).hexdigest() == sha256:
+            return ids[-1]
+    return session.scalar(
+        select(Exchange.id)
+        .where(Exchange.capture_sha256 == sha256, Exchange.status == 200)
+        .order_by(Exchange.id.desc())
+        .limit(1)
+    )
