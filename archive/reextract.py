@@ -41,6 +41,11 @@ def reextract_report(session: Session, report: Report) -> bool:
     version = build_version(
         report.id, current.version + 1, "changed", current.fetched_at, current.capture_sha256, d, old_files
     )
+    # Derived from the same bytes, so it points at the same exchanges.
+    version.exchange_id = current.exchange_id
+    exchanges = {a.url: a.exchange_id for a in current.attachments}
+    for attachment in version.attachments:
+        attachment.exchange_id = exchanges.get(attachment.url)
     session.add(version)
     set_current(report, version)
     report.title = d.title or report.title
