@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,9 +50,9 @@ def export_command(fmt: str, site: str | None, year: int | None, out: str, confi
 @contextmanager
 def _binary(out: str) -> Iterator[IO[bytes]]:
     if out == "-":
-        stdout = click.get_binary_stream("stdout")
-        yield stdout
-        stdout.flush()
+        sys.stdout.flush()  # text written before goes first; the export writes bytes to the buffer beneath
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
         return
     try:
         with Path(out).open("wb") as f:
