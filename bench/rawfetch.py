@@ -49,6 +49,9 @@ def main() -> None:
     settings.set("ITEM_PIPELINES", {})
     settings.set("EXTENSIONS", {"scrapy.extensions.telnet.TelnetConsole": None})
     settings.set("ROBOTSTXT_OBEY", False)
+    # Scrapy alone: none of the archive's downloader middlewares (crawl scope, exchange records), which need a site
+    # and an archive this replay does not have.
+    settings.set("DOWNLOADER_MIDDLEWARES", {})
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(RawFetchSpider)
     process.crawl(crawler, requests=requests)
