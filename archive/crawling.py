@@ -16,6 +16,7 @@ from archive.crawlrun import run_crawl
 from archive.db import make_engine, make_sessionmaker
 from archive.errors import BadUsage
 from archive.migrate import prepare_for_crawl
+from archive.search_segments import optimize
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,8 @@ def crawl(
         # foreign or read-only is refused now rather than after the whole crawl.
         prepare_for_crawl(engine)
         outcome = run_crawl(config, list(site_ids), on_progress, stop=stop)
+        # The versions the crawl wrote are searchable already (read whole); merged, they are found by their pairs.
+        optimize(engine)
         delivery = None
         # A stopped crawl leaves its alerts in the outbox: whoever stopped it wants it to end now.
         if config.notify_urls and not outcome.interrupted:

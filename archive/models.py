@@ -313,22 +313,41 @@ class Lease(Base):
 
 
 class SearchDoc(Base):
-    """A version's searchable text, folded (archive/search_index.py): what a term found by its pairs is checked in."""
+    """A version's searchable text, folded (archive/search_index.py): what a term found by its pairs is checked in.
+
+    `segment_id` is the index segment holding its pairs; None while it waits for the next merge (searched by
+    reading it). A doc written again gets a new `id` (never reused), so a merge never marks a newer text merged.
+    """
 
     __tablename__ = "search_doc"
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
-    version_id: Mapped[int] = mapped_column(ForeignKey("report_version.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("report_version.id", ondelete="CASCADE"), unique=True, index=True
+    )
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)  # title, page text and attachment texts, one per line group
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("search_segment.id", ondelete="SET NULL"), index=True)
 
 
-class SearchGram(Base):
-    """One pair of adjacent characters of a version's folded text, and how often it occurs there."""
+class SearchSegment(Base):
+    """A batch of docs whose character pairs were merged into posting lists (archive/search_segments.py)."""
 
-    __tablename__ = "search_gram"
-    __table_args__ = (Index("ix_search_gram_version_id", "version_id"), {"sqlite_with_rowid": False})
+    __tablename__ = "search_segment"
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
-    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("report_version.id", ondelete="CASCADE"), primary_key=True)
-    tf: Mapped[int]
+    id: Mapped[int] = mapped_column(primary_key=True)
+    docs: Mapped[int]  # how many docs it was built with (some may have left it since)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SearchPosting(Base):
+    """One pair's posting list in one segment: the versions holding it and how often (packed, see search_segments)."""
+
+    __tablename__ = "search_posting"
+
+    gram: Mapped[str] = mapped_column(String(3), primary_key=True)  # a pair, or "^" + a pair of the title
+    segment_id: Mapped[int] = mapped_column(ForeignKey("search_segment.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

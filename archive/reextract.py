@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.derive import derive
 from archive.models import Report
+from archive.search_segments import optimize
 from archive.store import build_version, latest_version, set_current
 from archive.unmerge import repair_report, stored_page
 
@@ -76,4 +77,6 @@ def reextract(sessions: sessionmaker[Session], site_id: str | None = None) -> Re
                 split, folded = split + repaired.split, folded + repaired.folded
         except Exception as exc:  # one bad capture must not stop the others; it is reported
             failed.append(f"report {report_id}: {type(exc).__name__}: {exc}")
+    engine = sessions.kw["bind"]
+    optimize(engine)  # the texts written again go into the search index's segments
     return ReextractSummary(len(ids), changed, tuple(failed), split, folded)

@@ -1,4 +1,5 @@
-"""The full-text index: every version's folded text and its character pairs (bigrams), kept in step with the versions.
+"""The full-text index: every version's folded text, kept in step with the versions; its character pairs are
+merged into posting lists by search_segments.py.
 
 Chinese has no spaces between words, so the index does not know words: it knows every pair of adjacent characters
 of the folded text (title, page text and attachment texts of a version) and how often each occurs. A term of two
@@ -6,8 +7,9 @@ characters is one pair; a longer term is found among the versions that hold all 
 against the stored folded text, so there are no false hits. The same tables and queries serve SQLite and
 PostgreSQL (no FTS5, no pg_trgm): neither's tokenizer handles a two-character Chinese term on the versions here.
 
-The index is written by a session hook in the flush that writes a version, so it commits or rolls back with it,
-whatever code made the version (ingest, completion, reextract, repair).
+The folded text is written by a session hook in the flush that writes a version, so it commits or rolls back with
+it, whatever code made the version (ingest, completion, reextract, repair). Until the next merge the doc is
+searched by reading its text, so a version is findable from the moment it is committed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
 from archive.extract.normalize import normalize_text
-from archive.models import Attachment, SearchDoc, SearchGram, Version
+from archive.models import Attachment, SearchDoc, Version
+
+TITLE_MARK = "^"  # before a pair of the title: the title's pairs are kept apart for ranking
 
 
 def fold(text: str) -> str:
@@ -44,7 +48,7 @@ def document(title: str, text: str, attachment_texts: Iterable[str | None]) -> s
 
 
 def index_versions(conn: Connection, version_ids: Sequence[int]) -> None:
-    """(Re)write the index rows of these versions from what the database holds for them now."""
+    """(Re)write the docs of these versions from what the database holds for them now; they wait for a merge."""
     if not version_ids:
         return
     ids = list(version_ids)
@@ -59,22 +63,17 @@ def index_versions(conn: Connection, version_ids: Sequence[int]) -> None:
         .order_by(Attachment.version_id, Attachment.position)
     ):
         files.setdefault(vid, []).append(text)
-    docs: list[dict[str, Any]] = []
-    grams: list[dict[str, Any]] = []
-    for vid, report_id, title, text in rows:
-        body = document(title, text, files.get(vid, ()))
-        docs.append({"version_id": vid, "report_id": report_id, "title": fold(title), "body": body})
-        grams.extend({"gram": g, "version_id": vid, "tf": n} for g, n in bigrams(body).items())
+    docs: list[dict[str, Any]] = [
+        {"version_id": vid, "report_id": rid, "title": fold(title), "body": document(title, text, files.get(vid, ()))}
+        for vid, rid, title, text in rows
+    ]
     if docs:
         conn.execute(insert(SearchDoc), docs)
-    if grams:
-        conn.execute(insert(SearchGram), grams)
 
 
 def drop_versions(conn: Connection, version_ids: Sequence[int]) -> None:
-    ids = list(version_ids)
-    conn.execute(delete(SearchGram).where(SearchGram.version_id.in_(ids)))
-    conn.execute(delete(SearchDoc).where(SearchDoc.version_id.in_(ids)))
+    """Their docs go; pairs already merged stay in their segment, invalid (no doc names it), until its next merge."""
+    conn.execute(delete(SearchDoc).where(SearchDoc.version_id.in_(list(version_ids))))
 
 
 def _touched(session: Session) -> tuple[set[int], set[int]]:
@@ -121,13 +120,25 @@ def keep_index(sessions: sessionmaker[Session]) -> None:
 
 
 def build_index(conn: Connection, batch: int = 200) -> int:
-    """Index every version not indexed yet, `batch` at a time (existing archives; the migration runs it)."""
+    """A doc for every version that has none (existing archives; the migration runs it), `batch` at a time so
+    memory stays flat; then the pairs merged, inside the caller's transaction."""
+    from archive.search_segments import optimize_all  # it imports this module
+
     done = 0
     last = 0
     while True:
-        ids = list(conn.scalars(select(Version.id).where(Version.id > last).order_by(Version.id).limit(batch)))
+        ids = list(
+            conn.scalars(
+                select(Version.id)
+                .where(Version.id > last, ~Version.id.in_(select(SearchDoc.version_id)))
+                .order_by(Version.id)
+                .limit(batch)
+            )
+        )
         if not ids:
-            return done
+            break
         index_versions(conn, ids)
         done += len(ids)
         last = ids[-1]
+    optimize_all(conn)
+    return done

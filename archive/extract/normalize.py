@@ -82,6 +82,13 @@ def normalize_text(text: str) -> str:
     return "\n".join(out)
 
 
+def kept_lines(text: str) -> list[str]:
+    """The lines of `text` that `normalize_text` keeps, unchanged and in order (line i of the normalized text comes
+    from the i-th of them): blank or invisible-only lines are dropped. Decided without NFKC, which is the costly part;
+    it differs only for a line of characters NFKC turns into spaces."""
+    return [raw for raw in text.splitlines() if _INVISIBLE.sub("", raw).strip()]
+
+
 def text_sha256(text: str) -> str:
     """Hex SHA-256 of the normalized text (UTF-8)."""
     return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()

@@ -1,4 +1,4 @@
-"""Full-text search: each version's folded text and its character pairs, built for the versions already archived
+"""Full-text search: each version's folded text and its character pairs (filled in for existing archives by 0008)
 
 Revision ID: 0005
 Revises: 0004
@@ -11,8 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-from archive.search_index import build_index
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -54,8 +52,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("search_gram", schema=None) as batch_op:
         batch_op.create_index("ix_search_gram_version_id", ["version_id"], unique=False)
-    # Existing archives: every version indexed now, a batch at a time so memory stays flat.
-    build_index(op.get_bind())
+    # Existing archives are indexed by 0008, which replaced these pair rows with merged posting lists.
 
 
 def downgrade() -> None:
