@@ -112,8 +112,8 @@ def _fold_map(line: str) -> tuple[str, list[int]]:
         # No character became several (none becomes none), so character i of the fold comes from character i.
         if not _SPACE.search(low):
             return low, list(range(len(low)))
-        where = [i for i, ch in enumerate(low) if not ch.isspace()]
-        return "".join(low[i] for i in where), where
+        kept = [i for i, ch in enumerate(low) if not ch.isspace()]
+        return "".join(low[i] for i in kept), kept
     chars: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(line):
