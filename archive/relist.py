@@ -106,7 +106,7 @@ class ListReader:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._parsed: dict[tuple[str, str, str, str | None, str | None], ListAnswer] = {}
+        self._parsed: dict[tuple[str | None, ...], ListAnswer] = {}
         self._platforms: dict[str, str] = {}
 
     def read(self, run: CrawlRun) -> RunLists:
@@ -155,7 +155,7 @@ class ListReader:
             return ListAnswer(ex.id, ex.method, ex.url, ex.status, error=f"HTTP {ex.status}")
         if platform is None:  # `auto`, and the first answer could not be decoded to tell
             return ListAnswer(ex.id, ex.method, ex.url, ex.status, error="the site's platform could not be detected")
-        key = (platform, ex.method, ex.url, ex.capture_sha256, ex.content_encoding)
+        key = (platform, ex.method, ex.url, ex.capture_sha256, ex.content_encoding, _content_type(ex))
         known = self._parsed.get(key)
         if known is None:
             known = self._parsed[key] = self._parse(ex, platform)
