@@ -132,6 +132,10 @@ class PortalSim:
         """Take an article down: its page (and attachment) answer `status` (404 or 410) from now on."""
         self._server(site_id).state.remove(article_key, status, keep_listed)
 
+    def unlist_article(self, site_id: str, article_key: str) -> None:
+        """Take an article off the column lists only: its page and attachment still answer (until restore_article)."""
+        self._server(site_id).state.unlist(article_key)
+
     def move_article(self, site_id: str, article_key: str, new_path: str) -> str:
         """Move an article to `new_path` (old URL answers 301 there, the list links the new URL); its new URL."""
         server = self._server(site_id)

@@ -37,6 +37,7 @@ class SiteState:
                 k: a.published.replace(tzinfo=_CST).astimezone(dt.UTC) for k, a in self._articles.items()
             }
             self._removed: dict[str, tuple[int, bool]] = {}
+            self._unlisted: set[str] = set()  # keys the lists no longer show; their pages still answer
             self._failures: dict[str, _Failure] = {}
             self._mislabels: dict[str, str] = {}
             self._moved: dict[str, str] = {}  # old path -> new path, answered with 301
@@ -60,7 +61,11 @@ class SiteState:
         with self._lock:
             if self.lists_empty:
                 return []
-            return [a for a in self.articles() if a.key not in self._removed or self._removed[a.key][1]]
+            return [
+                a
+                for a in self.articles()
+                if a.key not in self._unlisted and (a.key not in self._removed or self._removed[a.key][1])
+            ]
 
     def article(self, key_or_path: str) -> Article:
         with self._lock:
@@ -120,9 +125,15 @@ class SiteState:
         with self._lock:
             self._removed[self.article(key_or_path).key] = (status, keep_listed)
 
+    def unlist(self, key_or_path: str) -> None:
+        with self._lock:
+            self._unlisted.add(self.article(key_or_path).key)
+
     def restore(self, key_or_path: str) -> None:
         with self._lock:
-            self._removed.pop(self.article(key_or_path).key, None)
+            key = self.article(key_or_path).key
+            self._removed.pop(key, None)
+            self._unlisted.discard(key)
 
     def move(self, key_or_path: str, new_path: str) -> Article:
         """The article now lives at `new_path`; its old path answers 301 there and the list links the new one."""

@@ -11,10 +11,10 @@ from urllib.request import Request, urlopen
 
 import pytest
 
-from crawler.adapters import ADAPTERS, detect_platform, get_adapter
-from crawler.adapters._jsobj import find_object, find_scalar
-from crawler.adapters._text import parse_date
-from crawler.adapters.base import Entry, ListPage, ListParseError, ListRequest
+from archive.lists import ADAPTERS, detect_platform, get_adapter
+from archive.lists._jsobj import find_object, find_scalar
+from archive.lists._text import parse_date
+from archive.lists.base import Entry, ListPage, ListParseError, ListRequest
 
 LISTS = Path(__file__).parent / "fixtures" / "lists"
 

@@ -16,8 +16,8 @@ import pytest
 from test_attachments import PDF_PAGES, make_pdf
 
 from archive.extract import AttachmentError, extract_file, extract_page
-from crawler.adapters import ADAPTERS
-from crawler.adapters.base import ListParseError
+from archive.lists import ADAPTERS
+from archive.lists.base import ListParseError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGES = sorted((FIXTURES / "pages").glob("*.html"))

@@ -20,12 +20,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.extract import classify, extract_page, title_may_be_report
+from archive.lists import detect_platform, get_adapter
+from archive.lists.base import Entry, ListParseError, ListRequest
 from archive.raw import ExchangeRecord
 from archive.recheck import ArchivedFile, archived_files
 from archive.store import canonical_url, known_report_urls
 from crawler import diagnostics, problems
-from crawler.adapters import detect_platform, get_adapter
-from crawler.adapters.base import Entry, ListParseError, ListRequest
 from crawler.exchanges import PURPOSE, REPORT, records
 from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawFile, RawPage
 from crawler.link import archive_link

@@ -7,10 +7,10 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
-from crawler.adapters._jsobj import find_object, find_scalar
-from crawler.adapters._lists import entries_from_items, parse_fragment
-from crawler.adapters._text import decode, looks_like_html, snippet
-from crawler.adapters.base import ListPage, ListParseError, ListRequest
+from archive.lists._jsobj import find_object, find_scalar
+from archive.lists._lists import entries_from_items, parse_fragment
+from archive.lists._text import decode, looks_like_html, snippet
+from archive.lists.base import ListPage, ListParseError, ListRequest
 
 API_PATH = "/api-gateway/jpaas-publish-server/front/page/build/unit"
 _API_PATH_RE = re.compile(r"""["']((?:https?://[^"'\s]+)?/[^"'\s]*?/front/page/build/unit)["'?]""")

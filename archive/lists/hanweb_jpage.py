@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from crawler.adapters._jsobj import JsValue, find_object
-from crawler.adapters._lists import entry_from_item, main_list_entries, parse_document, parse_fragment
-from crawler.adapters._text import decode, looks_like_html, snippet
-from crawler.adapters.base import Entry, ListPage, ListParseError, ListRequest
+from archive.lists._jsobj import JsValue, find_object
+from archive.lists._lists import entry_from_item, main_list_entries, parse_document, parse_fragment
+from archive.lists._text import decode, looks_like_html, snippet
+from archive.lists.base import Entry, ListPage, ListParseError, ListRequest
 
 _DATASTORE_RE = re.compile(r"<datastore\b[^>]*>(.*?)</datastore\s*>", re.I | re.S)
 _RECORD_RE = re.compile(r"<record\b[^>]*>(.*?)</record\s*>", re.I | re.S)

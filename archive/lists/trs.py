@@ -8,9 +8,9 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
-from crawler.adapters._lists import absolute_url, main_list_entries, parse_document
-from crawler.adapters._text import decode, looks_like_html, snippet, squash, strip_date
-from crawler.adapters.base import Entry, ListPage, ListParseError, ListRequest
+from archive.lists._lists import absolute_url, main_list_entries, parse_document
+from archive.lists._text import decode, looks_like_html, snippet, squash, strip_date
+from archive.lists.base import Entry, ListPage, ListParseError, ListRequest
 
 _CREATE_PAGE_RE = re.compile(
     r"""createPageHTML\s*\(\s*["']?(\d+)["']?\s*,\s*["']?(\d+)["']?"""

@@ -10,8 +10,8 @@ from urllib.parse import urldefrag, urljoin
 import lxml.etree
 import lxml.html
 
-from crawler.adapters._text import parse_date, squash, strip_date
-from crawler.adapters.base import Entry
+from archive.lists._text import parse_date, squash, strip_date
+from archive.lists.base import Entry
 
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#", "data:")

@@ -7,9 +7,9 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import lxml.html
 
-from crawler.adapters._lists import absolute_url, main_list_entries, parse_document
-from crawler.adapters._text import decode, looks_like_html, snippet, squash
-from crawler.adapters.base import ListPage, ListParseError, ListRequest
+from archive.lists._lists import absolute_url, main_list_entries, parse_document
+from archive.lists._text import decode, looks_like_html, snippet, squash
+from archive.lists.base import ListPage, ListParseError, ListRequest
 
 _NEXT_WORDS = ("下一页", "下页", "后一页")
 _LAST_WORDS = ("尾页", "末页", "最后一页")

@@ -1,12 +1,17 @@
-"""The list-protocol adapters by platform name, and detection of the platform a column page speaks."""
+"""The list-protocol adapters by platform name, and detection of the platform a column page speaks.
+
+Pure, like archive.extract: list bytes in, entries and follow-up requests out, no network or database. The
+spider reads each list through them while it crawls, and the archive reads its stored list answers through
+them again offline (archive.relist), so they live where both may import them.
+"""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from crawler.adapters import hanweb_jpaas, hanweb_jpage, static, trs
-from crawler.adapters._text import decode
-from crawler.adapters.base import Entry, ListPage, ListParseError, ListRequest
+from archive.lists import hanweb_jpaas, hanweb_jpage, static, trs
+from archive.lists._text import decode
+from archive.lists.base import Entry, ListPage, ListParseError, ListRequest
 
 __all__ = [
     "ADAPTERS",
