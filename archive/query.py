@@ -80,6 +80,31 @@ def _report_dict(report: Report, site: Site, version_count: int) -> dict[str, An
     return ReportRecord.of(report, site, version_count).to_json()
 
 
+# How a listing of reports can be sorted: each key's columns, with True for those that run newest first.
+# `-key` reverses every column; the report id comes last so that pages never overlap.
+REPORT_ORDERS: dict[str, tuple[tuple[Any, bool], ...]] = {
+    "site": ((Report.site_id, False), (Report.year, True)),
+    "year": ((Report.year, False), (Report.site_id, False)),
+    "published": ((Report.published_date, False), (Report.site_id, False)),
+    "changed": ((Report.last_changed_at, False), (Report.site_id, False)),
+    "title": ((Report.title, False), (Report.site_id, False)),
+}
+
+
+def _report_order(order: str | None) -> list[Any]:
+    if order is None:
+        return [Report.site_id, Report.year.desc(), Report.id]  # the CLI's order, as it always was
+    key = order
+    reverse = key.startswith("-")
+    columns = REPORT_ORDERS.get(key.removeprefix("-"))
+    if columns is None:
+        choices = ", ".join(REPORT_ORDERS)
+        raise BadUsage(f"cannot sort reports by {key!r}: choose one of {choices} (a leading - reverses)")
+    # Unknown years and dates go last either way: SQLite and PostgreSQL disagree on where NULLs sort by default.
+    out = [(col.desc() if desc != reverse else col.asc()).nulls_last() for col, desc in columns]
+    return [*out, Report.id.desc() if reverse else Report.id]
+
+
 def list_reports(
     session: Session,
     site: str | None = None,
@@ -89,17 +114,22 @@ def list_reports(
     since: dt.datetime | None = None,
     limit: int | None = None,
     offset: int = 0,
+    region: str | None = None,
+    order: str | None = None,
 ) -> Page[ReportRecord]:
-    """Reports by site, newest year first; `since`: only those first seen, changed or removed at or after it."""
+    """Reports by site, newest year first (or by `order`, see REPORT_ORDERS); `since`: only those first seen,
+    changed or removed at or after it; `region`: only sites whose region holds those characters."""
     # Versions are numbered 1..n, so the current version's number is the report's version count.
     stmt = (
         select(Report, Site, func.coalesce(Version.version, 0))
         .join(Site, Site.id == Report.site_id)
         .outerjoin(Version, Version.id == Report.current_version_id)
-        .order_by(Report.site_id, Report.year.desc(), Report.id)
+        .order_by(*_report_order(order))
     )
     if site:
         stmt = stmt.where(Report.site_id == site)
+    if region:
+        stmt = stmt.where(Site.region.contains(region, autoescape=True))
     if year:
         stmt = stmt.where(Report.year == year)
     if kind:

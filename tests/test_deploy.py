@@ -50,6 +50,16 @@ def test_compose_parses_and_wires_database_migration_and_scheduler() -> None:
     assert "pgdata" in _compose()["volumes"] and "fazhi-home" in _compose()["volumes"]
 
 
+def test_compose_runs_the_web_service_beside_the_scheduler() -> None:
+    services = _compose()["services"]
+    web = services["web"]
+    assert web["command"][0] == "serve" and web["image"] == services["scheduler"]["image"]
+    assert web["environment"]["FAZHI_DB_URL"] == services["scheduler"]["environment"]["FAZHI_DB_URL"]
+    assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    # Published on the host's loopback only, like `fazhi serve` binds by default.
+    assert web["ports"] == ["127.0.0.1:8000:8000"] and web["command"][-1] == "8000"
+
+
 def test_every_command_the_deployment_runs_is_a_real_fazhi_command() -> None:
     commands = [s["command"] for s in _compose()["services"].values() if "command" in s and "build" in s]
     unit = (DOCKER / "fazhi-schedule.service").read_text(encoding="utf-8")
@@ -58,7 +68,7 @@ def test_every_command_the_deployment_runs_is_a_real_fazhi_command() -> None:
     entry = re.search(r'^CMD \["(.+)"\]', dockerfile, re.M)
     assert entry is not None
     commands.append(entry.group(1).split('", "'))
-    assert len(commands) >= 4
+    assert len(commands) >= 5
     for args in commands:
         assert _is_fazhi_command(list(args)), f"`fazhi {' '.join(args)}` is not a fazhi command"
     assert re.search(r'^ENTRYPOINT \["fazhi"\]', dockerfile, re.M)

@@ -1,0 +1,59 @@
+"""The web application of `fazhi serve`: one engine per app, one session per request, pages, API and feeds."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from archive.db import make_sessionmaker
+from archive.health import RegistrySite
+from archive.web import api, errors, feeds, pages
+from archive.web.security import Guard
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def _version() -> str:
+    try:
+        return package_version("fazhi-archive")
+    except PackageNotFoundError:
+        return "0"
+
+
+def create_app(engine: Engine, registry: Sequence[RegistrySite] = ()) -> FastAPI:
+    """The app over an archive opened with archive.web.engine.open_archive; it disposes of the engine on shutdown.
+
+    `registry` is the site registry (`fazhi sites` shows the same), read by the caller.
+    """
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Fazhi Archive",
+        version=_version(),
+        description="Read-only JSON API of an archive of governments' annual 法治政府建设 reports: the shapes of "
+        "the `fazhi` command's `--json` output, a page at a time.",
+        docs_url=None,  # the interactive docs need scripts, which the Content-Security-Policy forbids
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.sessions = make_sessionmaker(engine)
+    app.state.registry = tuple(registry)
+    app.add_middleware(Guard)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    app.include_router(feeds.router)
+    errors.install(app)
+    return app

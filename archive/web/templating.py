@@ -1,0 +1,75 @@
+"""The Jinja2 environment of the pages: autoescape on everywhere, and the few filters the templates need.
+
+Archived text is untrusted: nothing in a template marks it safe, so every title, text and URL is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import jinja2
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+
+from archive.cadence import TIMEZONE
+from archive.render import KIND_LABELS
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STATUS_LABELS = {"active": "在线", "removed": "已撤下"}
+COVERAGE_LABELS = {"on_time": "按时", "late": "逾期", "missing": "未见", "pending": "未到期"}
+RUN_LABELS = {"running": "运行中", "ok": "正常", "partial": "部分失败", "failed": "失败", "interrupted": "中断"}
+
+
+def local_time(value: str | dt.datetime | None) -> str:
+    """An ISO timestamp as Beijing time, to the minute (the portals and their readers keep Beijing time)."""
+    if not value:
+        return ""
+    at = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def is_web_url(url: str | None) -> bool:
+    """Only http(s) addresses become links: an archived `javascript:` URL stays text."""
+    return bool(url) and urlsplit(str(url)).scheme in ("http", "https")
+
+
+def with_query(request: Request, **changes: Any) -> str:
+    """This page's address with some query parameters changed (None removes one); offsets reset unless given."""
+    params = {k: v for k, v in request.query_params.items() if v != ""}
+    if "offset" not in changes:
+        params.pop("offset", None)
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    query = urlencode(params)
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["local_time"] = local_time
+    env.filters["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
+    env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status)
+    env.filters["coverage_label"] = lambda status: COVERAGE_LABELS.get(status, status)
+    env.filters["run_label"] = lambda status: RUN_LABELS.get(status, status or "从未运行")
+    env.tests["web_url"] = is_web_url
+    env.globals["with_query"] = with_query
+    env.globals["KIND_LABELS"] = KIND_LABELS
+    env.globals["STATUS_LABELS"] = STATUS_LABELS
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
