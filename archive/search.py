@@ -5,10 +5,12 @@ is looked up by its character pairs (archive/search_segments.py) and checked in 
 term only narrows the reports the longer terms found (alone it would match nearly every report, so a query of
 one-character terms only is refused).
 
-`rank` is the number of times the terms occur, doubled for each term in the title; ties go to the most recently
-archived version. The pairs give each candidate an upper bound of its rank (a term occurs no more often than its
-rarest pair), so candidates are checked best bound first and the search stops as soon as no unchecked candidate
-can enter the results: a term found in every report costs a few dozen checks, not thousands.
+`rank` says how often the terms occur: for each term, the smallest count of its rarest character pairs (up to
+four; for a two-character term its own count, for a longer one at least its count), doubled when the term is in
+the title, summed over the terms; ties go to the most recently archived version. The merged posting lists give
+every candidate that same figure (an upper bound where a text was re-written since its merge), so candidates are
+read best first and the search stops as soon as no unread one can enter the results: a term found in every report
+costs a batch of reads, not thousands.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +38,7 @@ DEFAULT_LIMIT = 20
 _TITLE_BONUS = 2
 _CHECK_BATCH = 50
 _TF_MAX = 0xFFFF
-_PAIRS_USED = 3
+_PAIRS_USED = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,25 +76,26 @@ def search(
     if limit is not None and limit < 1:
         raise BadUsage(f"--limit must be at least 1, not {limit}")
     scope = _scope(site, year, kind, region, all_versions)
+    lists = _term_lists(session, q.terms)
+    pairs = [term.pairs for term in lists]
     # Docs not merged yet are read and scored outright.
-    found = {vid: rank for vid, rank in _score(session, q, scope.where(SearchDoc.segment_id.is_(None)))}
-    bounds = _bounds(session, q.terms)
-    if site or year or kind or region:  # a narrow scope: drop the candidates outside it before reading any
+    found = {vid: rank for vid, rank in _score(session, q, pairs, scope.where(SearchDoc.segment_id.is_(None)))}
+    allowed = None
+    if site or year or kind or region:  # a narrow scope: candidates outside it are dropped before any is read
         allowed = set(session.scalars(scope.with_only_columns(SearchDoc.version_id)))
-        bounds = {vid: b for vid, b in bounds.items() if vid in allowed}
+    walk = _Candidates(lists, allowed, skip=found.keys())
     # Merged docs best bound first, read a batch at a time (each read checks the doc is in scope and counts the
     # terms in its text), until no unread candidate can rank above the last result.
-    order = sorted(((b, vid) for vid, b in bounds.items() if vid not in found), reverse=True)
     merged = scope.where(SearchDoc.segment_id.is_not(None))
-    at = 0
-    while at < len(order):
+    read = 0
+    while (head := walk.peek()) is not None:
         if limit is not None and len(found) >= limit:
             kth = heapq.nlargest(limit, ((r, v) for v, r in found.items()))[-1]
-            if kth > order[at]:
+            if kth > head:
                 break
-        batch = order[at : at + _CHECK_BATCH]
-        found.update(_score(session, q, merged.where(SearchDoc.version_id.in_([vid for _b, vid in batch]))))
-        at += len(batch)
+        batch = walk.take(max(_CHECK_BATCH, read))  # batches grow: a long walk takes few round trips
+        found.update(_score(session, q, pairs, merged.where(SearchDoc.version_id.in_(batch))))
+        read += len(batch)
     ranked = ((r, v) for v, r in found.items())
     best = heapq.nlargest(limit, ranked) if limit is not None else sorted(ranked, reverse=True)
     return _results(session, q, [(vid, rank) for rank, vid in best])
@@ -120,32 +123,86 @@ def _pairs(term: str) -> list[str]:
     return sorted({term[i : i + 2] for i in range(len(term) - 1)})
 
 
-def _bounds(session: Session, terms: Sequence[str]) -> dict[int, int]:
-    """Merged versions holding the rarest pairs of every term, each with an upper bound of its rank.
+@dataclass(frozen=True, slots=True)
+class _TermLists:
+    pairs: list[str]  # the term's rarest pairs (at most _PAIRS_USED), rarest first: they rank it
+    counts: list[dict[int, int]]  # version -> count, for each of `pairs`
+    titled: set[int]  # versions whose title holds the rarest pair
 
-    Postings are not checked against the docs here (a doc written again after its merge still has its old pairs
-    in the old segment): the bound only decides the order of reading, and the text read decides the rank. A doc
-    holding a term is always a candidate, by its own segment's pairs or, when not merged yet, by being read.
-    """
-    wanted = {g for t in terms for p in _pairs(t) for g in (p, TITLE_MARK + p)}
+
+def _term_lists(session: Session, terms: Sequence[str]) -> list[_TermLists]:
+    """The posting lists of each term's rarest pairs (sized first, so the common ones are not even read)."""
+    wanted = {p for t in terms for p in _pairs(t)}
+    sizes: dict[str, int] = {}
+    for gram, size in session.execute(
+        select(SearchPosting.gram, func.length(SearchPosting.data)).where(SearchPosting.gram.in_(wanted))
+    ):
+        sizes[gram] = sizes.get(gram, 0) + size
+    chosen = [sorted(_pairs(t), key=lambda g: sizes.get(g, 0))[:_PAIRS_USED] for t in terms]
+    grams = {g for pairs in chosen for g in pairs} | {TITLE_MARK + pairs[0] for pairs in chosen}
     lists: dict[str, list[tuple[array[int], array[int]]]] = {}
     for gram, data in session.execute(
-        select(SearchPosting.gram, SearchPosting.data).where(SearchPosting.gram.in_(wanted))
+        select(SearchPosting.gram, SearchPosting.data).where(SearchPosting.gram.in_(grams))
     ):
         lists.setdefault(gram, []).append(unpack(data))
-    total: dict[int, int] | None = None
-    for term in terms:
-        pairs = sorted(_pairs(term), key=lambda g: sum(len(ids) for ids, _ in lists.get(g, ())))[:_PAIRS_USED]
-        counts = _counts(lists.get(pairs[0], []))  # the rarest pair's count bounds the term's
-        keys = counts.keys() if total is None else counts.keys() & total.keys()
-        for pair in pairs[1:]:
-            keys &= _holders(lists.get(pair, []))
-        titled = _holders(lists.get(TITLE_MARK + pairs[0], []))
-        bound = {vid: counts[vid] * (_TITLE_BONUS if vid in titled else 1) for vid in keys}
-        total = bound if total is None else {vid: total[vid] + n for vid, n in bound.items()}
-        if not total:
-            return {}
-    return total or {}
+    return [
+        _TermLists(pairs, [_counts(lists.get(p, [])) for p in pairs], _holders(lists.get(TITLE_MARK + pairs[0], [])))
+        for pairs in chosen
+    ]
+
+
+class _Candidates:
+    """Merged versions holding the rarest pairs of every term, best upper bound of rank first.
+
+    Each pair's count bounds the term's (a term occurs no more often than any of its pairs). The rarest pair's
+    count orders all candidates (one pass); a candidate's tighter bound, the smallest count of its pairs, is
+    worked out only when it comes up, and it goes back in line if that lowers it. Postings are not checked
+    against the docs (a doc written again after its merge still has its old pairs in the old segment): the bound
+    only decides the order of reading, the text read decides the rank, and a doc holding a term is always a
+    candidate, by its own segment's pairs or, when not merged yet, by being read.
+    """
+
+    def __init__(self, terms: list[_TermLists], allowed: set[int] | None, skip: Iterable[int]) -> None:
+        self.terms = terms
+        keys = set(terms[0].counts[0].keys())
+        for term in terms:
+            for counts in term.counts:
+                keys &= counts.keys()
+        if allowed is not None:
+            keys &= allowed
+        keys -= set(skip)
+        # The rarest pair's count, doubled where the title holds it, summed over the terms; in comprehensions
+        # rather than a call per version, since every candidate of a common term gets one.
+        loose: dict[int, int] = dict.fromkeys(keys, 0)
+        for term in terms:
+            first = term.counts[0]
+            loose.update({vid: loose[vid] + _TITLE_BONUS * first[vid] for vid in keys & term.titled})
+            loose.update({vid: loose[vid] + first[vid] for vid in keys - term.titled})
+        # (-bound, -version, tight): the best bound first, ties to the newest version.
+        self.heap = [(-bound, -vid, False) for vid, bound in loose.items()]
+        heapq.heapify(self.heap)
+
+    def _tight(self, vid: int) -> int:
+        total = 0
+        for term in self.terms:
+            total += min(c[vid] for c in term.counts) * (_TITLE_BONUS if vid in term.titled else 1)
+        return total
+
+    def peek(self) -> tuple[int, int] | None:
+        """(bound, version) of the next candidate, its bound tight."""
+        while self.heap:
+            neg, negvid, tight = self.heap[0]
+            if tight:
+                return -neg, -negvid
+            better = self._tight(-negvid)
+            heapq.heapreplace(self.heap, (-better, negvid, True))
+        return None
+
+    def take(self, n: int) -> list[int]:
+        out: list[int] = []
+        while len(out) < n and self.peek() is not None:
+            out.append(-heapq.heappop(self.heap)[1])
+        return out
 
 
 def _counts(lists: list[tuple[array[int], array[int]]]) -> dict[int, int]:
@@ -166,24 +223,26 @@ def _holders(lists: list[tuple[array[int], array[int]]]) -> set[int]:
     return held
 
 
-def _score(session: Session, q: Query, docs: Select[int, str, str]) -> list[tuple[int, int]]:
-    """(version, rank) for the docs whose folded text holds every term, counted in the text itself."""
+def _score(session: Session, q: Query, pairs: list[list[str]], docs: Select[int, str, str]) -> list[tuple[int, int]]:
+    """(version, rank) for the docs whose folded text holds every term, ranked from the text itself."""
     out: list[tuple[int, int]] = []
     for vid, title, body in session.execute(docs):
-        rank = _rank(q, title, body)
+        rank = _rank(q, pairs, title, body)
         if rank:
             out.append((vid, rank))
     return out
 
 
-def _rank(q: Query, title: str, body: str) -> int:
+def _rank(q: Query, pairs: list[list[str]], title: str, body: str) -> int:
+    """0 unless the body holds every term; else, summed over the terms, the smallest count of its ranking pairs
+    (a two-character term's own count; at least a longer term's count), doubled for a term in the title."""
     if any(single not in body for single in q.singles):
         return 0
     rank = 0
-    for term in q.terms:
-        n = _occurrences(body, term)
-        if not n:
+    for term, ranking in zip(q.terms, pairs, strict=True):
+        if term not in body:
             return 0
+        n = min(_occurrences(body, pair) for pair in ranking)
         rank += min(n, _TF_MAX) * (_TITLE_BONUS if term in title else 1)
     return rank
 
