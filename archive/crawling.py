@@ -51,7 +51,9 @@ def crawl(
         prepare_for_crawl(engine)
         outcome = run_crawl(config, list(site_ids), on_progress, stop=stop)
         # The versions the crawl wrote are searchable already (read whole); merged, they are found by their pairs.
-        optimize(engine)
+        # A stopped crawl leaves that to the next one: whoever stopped it wants it to end now.
+        if not outcome.interrupted:
+            optimize(engine)
         delivery = None
         # A stopped crawl leaves its alerts in the outbox: whoever stopped it wants it to end now.
         if config.notify_urls and not outcome.interrupted:
