@@ -8,7 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from archive.db import make_engine, make_sessionmaker
+from archive.models import SearchDoc, SearchSegment
+from archive.search import search
 from portalsim import PortalSim
 
 pytestmark = pytest.mark.slow
@@ -33,3 +37,12 @@ def test_demo_prints_the_archived_reports(tmp_path: Path) -> None:
         assert title in result.stdout, f"{title} missing from the demo table"
     assert "1 changed" in result.stderr  # the simulated correction was archived as a new version
     assert (tmp_path / "demo.db").exists() and not (tmp_path / "fazhi.db").exists()
+    # Each crawl merged what it wrote into the search index, and the reports are found by their words.
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}", create=False)
+    try:
+        with make_sessionmaker(engine)() as s:
+            assert s.scalar(select(func.count()).select_from(SearchDoc).where(SearchDoc.segment_id.is_(None))) == 0
+            assert s.scalar(select(func.count()).select_from(SearchSegment))
+            assert {r["title"] for r in search(s, "法治政府", limit=None)} >= titles
+    finally:
+        engine.dispose()
