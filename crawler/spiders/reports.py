@@ -26,6 +26,7 @@ from archive.raw import ExchangeRecord
 from archive.recheck import ArchivedFile, archived_files
 from archive.store import canonical_url, known_report_urls
 from crawler import diagnostics, problems
+from crawler.discover import FOUND, Discovery
 from crawler.exchanges import PURPOSE, REPORT, records
 from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawFile, RawPage
 from crawler.link import archive_link
@@ -71,6 +72,7 @@ class ReportsSpider(scrapy.Spider):
         # The attachments of each known report's latest version, by report URL (archive.recheck.archived_files).
         self.archived: dict[str, tuple[ArchivedFile, ...]] = {}
         self._found_checked = False
+        self.discovery: Discovery | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -78,7 +80,13 @@ class ReportsSpider(scrapy.Spider):
         link = archive_link(crawler)
         spider.site = link.site(spider.site_id)
         spider.allowed_domains = list(spider.site.allowed_domains)
-        spider.start_urls = list(spider.site.start_urls)  # where the site itself lives (crawler/scope.py)
+        # Where the site itself lives (crawler/scope.py): its columns and the pages discovery starts from.
+        spider.start_urls = [*spider.site.start_urls, *spider.site.tree_urls]
+        spider.discovery = Discovery(
+            spider,
+            crawler.settings.getint("FAZHI_DISCOVER_DEPTH", 3),
+            crawler.settings.getint("FAZHI_DISCOVER_MAX_PAGES", 40),
+        )
         crawler.signals.connect(spider.check_found, signal=signals.spider_idle)
         crawler.signals.connect(spider.check_lists, signal=signals.spider_idle)
         spider.platform = None if spider.site.platform == "auto" else spider.site.platform
@@ -122,6 +130,9 @@ class ReportsSpider(scrapy.Spider):
                 meta={"column": url, PURPOSE: "list"},
                 dont_filter=True,
             )
+        if self.discovery is not None:
+            for request in self.discovery.start_requests():
+                yield request
         # Re-check every known report, cheaply: a 304 costs nothing, a 200 may be a correction, 404 a removal.
         link = archive_link(self.crawler)
         with link.sessions() as session:
@@ -247,6 +258,7 @@ class ReportsSpider(scrapy.Spider):
         headers: dict[str, str] | None = None,
         referer: str | None = None,
         priority: int = 0,
+        found: str = "list",
     ) -> scrapy.Request:
         headers = dict(headers or {})
         if referer:
@@ -263,6 +275,7 @@ class ReportsSpider(scrapy.Spider):
                 "handle_httpstatus_list": [304, *GONE],
                 PURPOSE: "report",
                 REPORT: canonical_url(url),
+                FOUND: found,
             },
         )
 
@@ -296,6 +309,13 @@ class ReportsSpider(scrapy.Spider):
         if entry is not None and (judged := classify(title, extracted.text, extracted.publisher)).kind is None:
             self.skip("skipped_not_report", response.url, title, judged.reason)
             return
+        found = response.meta.get(FOUND, "list")
+        if entry is not None and found != "list":
+            self.count("found_by_discovery")
+            self.notice(
+                f"report {report_url} ({title}) found by the {found}, not in the registry's columns",
+                kind="reports found by discovery",
+            )
         fetched = FetchedPage(self._raw_page(response, entry), extracted)
         files = [(a.url, a.filename) for a in extracted.attachments]
         yield from self._next_file(fetched, files, [])
