@@ -399,7 +399,7 @@ def demo() -> None:
 
 
 # Defined in modules of their own on the group above; imported here so that `fazhi` has them.
-from archive import cli_alerts, cli_coverage, cli_export, cli_lists, cli_schedule  # noqa: E402, F401
+from archive import cli_alerts, cli_coverage, cli_export, cli_lists, cli_schedule, cli_sites  # noqa: E402, F401
 
 
 def main() -> None:
