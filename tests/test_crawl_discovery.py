@@ -12,7 +12,7 @@ import pytest
 from crawlkit import Archive, make_archive
 from sqlalchemy import select
 
-from archive.models import CrawlRun
+from archive.models import CrawlRun, Report, ReportURL
 from archive.store import canonical_url
 from portalsim import PortalSim
 from portalsim.disclosure import LEAF, OTHER
@@ -142,3 +142,40 @@ def test_both_hanweb_url_forms_joint_and_on_behalf_reports(fresh: PortalSim, tmp
     for url, year in ((jpaas, 2025), (classic, 2022)):
         got = reports[canonical_url(url)]
         assert (got.kind, got.year) == ("annual_report", year), url
+
+
+CITY = {"name": "杭州市人民政府", "region": "浙江省杭州市", "division_code": "330100"}
+COUNTY_TITLE = "杭州市上城区人民政府关于上城区2020年法治政府建设年度报告"
+COUNTY_TEXT = (  # long enough to be the report itself, not a pointer to an attachment (archive.derive)
+    "2020年，我区坚持以习近平法治思想为指导，在市委、市政府的坚强领导下，深入推进法治政府建设，现将有关情况报告如下。\n"
+    "一、主要举措和成效。我区依法全面履行政府职能，深化放管服改革，完善依法决策机制，严格规范公正文明执法。\n"
+    "二、存在的不足和原因。行政执法规范化水平有待提升，基层法治力量仍较薄弱，法治宣传的针对性不够强。\n"
+    "三、党政主要负责人履行推进法治建设第一责任人职责的情况。\n四、2021年主要安排。"
+)
+
+
+@pytest.mark.parametrize("order", ["city first", "county first"])
+def test_a_report_the_city_republished_is_the_countys_once(tmp_path: Path, db_url: str, order: str) -> None:
+    """yuhang plays the city portal (杭州市) and republishes shangcheng's report: one report, the county's, at the
+    county's own URL, with the city's page kept as its republication, whichever crawl meets it first."""
+    with PortalSim(["yuhang", "shangcheng"]) as sim:
+        own = sim.publish("shangcheng", "own-2020", COUNTY_TITLE, COUNTY_TEXT, "/art/2021/3/22/own.html", year=2020)
+        copy = sim.publish(
+            "yuhang", "copy-2020", COUNTY_TITLE, COUNTY_TEXT, "/art/2021/3/22/art_1229514496_59034013.html", year=2020
+        )
+        archive = make_archive(tmp_path, sim, db_url=db_url, extra={"yuhang": CITY})
+        crawls = ["yuhang", "shangcheng"] if order == "city first" else ["shangcheng", "yuhang"]
+        for site_id in crawls:
+            assert archive.crawl(site_id).returncode == 0
+        with archive.session() as s:
+            rows = s.scalars(select(Report).where(Report.title == COUNTY_TITLE)).all()
+            assert len(rows) == 1, [(r.site_id, r.url) for r in rows]
+            (report,) = rows
+            assert (report.site_id, report.url, report.kind) == ("shangcheng", canonical_url(own), "annual_report")
+            aliases = {(a.url, a.reason) for a in s.scalars(select(ReportURL).where(ReportURL.report_id == report.id))}
+            assert aliases == {(canonical_url(copy), "republished")}
+            # The city's own reports stay the city's.
+            assert s.scalars(select(Report).where(Report.site_id == "yuhang")).first() is not None
+        assert archive.crawl("yuhang").returncode == 0  # and a second crawl of the city makes no second report
+        with archive.session() as s:
+            assert len(s.scalars(select(Report).where(Report.title == COUNTY_TITLE)).all()) == 1

@@ -19,12 +19,14 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from archive.attribution import Government, issuing_government
 from archive.extract import classify, extract_page, title_may_be_report
+from archive.extract.classify import ANNUAL
 from archive.lists import detect_platform, get_adapter
 from archive.lists.base import Entry, ListParseError, ListRequest
 from archive.raw import ExchangeRecord
 from archive.recheck import ArchivedFile, archived_files
-from archive.store import canonical_url, known_report_urls
+from archive.store import canonical_url, known_report_urls, sync_site
 from crawler import diagnostics, problems
 from crawler.discover import FOUND, Discovery
 from crawler.exchanges import PURPOSE, REPORT, records
@@ -73,6 +75,8 @@ class ReportsSpider(scrapy.Spider):
         self.archived: dict[str, tuple[ArchivedFile, ...]] = {}
         self._found_checked = False
         self.discovery: Discovery | None = None
+        self.governments: list[Government] = []  # the registry's, to tell a county's report a city republished
+        self._synced: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -80,6 +84,7 @@ class ReportsSpider(scrapy.Spider):
         link = archive_link(crawler)
         spider.site = link.site(spider.site_id)
         spider.allowed_domains = list(spider.site.allowed_domains)
+        spider.governments = [Government(s.id, s.name, s.region) for s in link.registry]
         # Where the site itself lives (crawler/scope.py): its columns and the pages discovery starts from.
         spider.start_urls = [*spider.site.start_urls, *spider.site.tree_urls]
         spider.discovery = Discovery(
@@ -316,9 +321,28 @@ class ReportsSpider(scrapy.Spider):
                 f"report {report_url} ({title}) found by the {found}, not in the registry's columns",
                 kind="reports found by discovery",
             )
-        fetched = FetchedPage(self._raw_page(response, entry), extracted)
+        page = self._raw_page(response, entry)
+        if entry is not None and judged.kind == ANNUAL:
+            page = self._attribute(page, title)
+        fetched = FetchedPage(page, extracted)
         files = [(a.url, a.filename) for a in extracted.attachments]
         yield from self._next_file(fetched, files, [])
+
+    def _attribute(self, page: RawPage, title: str) -> RawPage:
+        """A county's report on its city's portal is the county's, republished (one report, both URLs kept)."""
+        assert self.site is not None
+        own = Government(self.site.id, self.site.name, self.site.region)
+        issuer = issuing_government(title, own, self.governments)
+        if issuer is None:
+            return page
+        if issuer not in self._synced:  # its site row may not exist yet: the county may never have been crawled
+            site = archive_link(self.crawler).site(issuer)
+            with archive_link(self.crawler).sessions.begin() as session:
+                sync_site(session, site.id, site.name, site.region, site.platform, site.division_code)
+            self._synced.add(issuer)
+        self.count("republished")
+        self.notice(f"{page.url}: {title} is {issuer}'s report, republished here; archived for {issuer}")
+        return replace(page, site_id=issuer, republished_by=self.site.id)
 
     def _raw_page(self, response: Response, entry: Entry | None) -> RawPage:
         assert self.site is not None
