@@ -21,6 +21,7 @@ from archive.lists._text import decode
 from archive.lists.base import Entry
 from archive.lists.discovery import branch_links, is_column, report_links, search_url
 from archive.lists.static import next_page_url
+from crawler import problems
 from crawler.exchanges import PURPOSE
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ class Discovery:
 
     def failed(self, failure: Any) -> None:
         request = failure.request
-        self.spider.notice(f"discovery page {request.url}: {self.spider._describe(failure)}", kind="discovery pages")
+        self.spider.notice(f"discovery page {request.url}: {problems.describe(failure)}", kind="discovery pages")
 
 
 def _content_type(response: Response) -> str | None:

@@ -19,19 +19,19 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from archive.attribution import Government, issuing_government
 from archive.extract import classify, extract_page, title_may_be_report
 from archive.extract.classify import ANNUAL
 from archive.lists import detect_platform, get_adapter
 from archive.lists.base import Entry, ListParseError, ListRequest
 from archive.raw import ExchangeRecord
 from archive.recheck import ArchivedFile, archived_files
-from archive.store import canonical_url, known_report_urls, sync_site
+from archive.store import canonical_url, known_report_urls
 from crawler import diagnostics, problems
 from crawler.discover import FOUND, Discovery
 from crawler.exchanges import PURPOSE, REPORT, records
 from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawFile, RawPage
 from crawler.link import archive_link
+from crawler.republished import Republications
 from crawler.scope import OutOfScope
 from crawler.sites import Site
 
@@ -75,8 +75,7 @@ class ReportsSpider(scrapy.Spider):
         self.archived: dict[str, tuple[ArchivedFile, ...]] = {}
         self._found_checked = False
         self.discovery: Discovery | None = None
-        self.governments: list[Government] = []  # the registry's, to tell a county's report a city republished
-        self._synced: set[str] = set()
+        self.republications: Republications | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -84,7 +83,7 @@ class ReportsSpider(scrapy.Spider):
         link = archive_link(crawler)
         spider.site = link.site(spider.site_id)
         spider.allowed_domains = list(spider.site.allowed_domains)
-        spider.governments = [Government(s.id, s.name, s.region) for s in link.registry]
+        spider.republications = Republications(spider.site, link)
         # Where the site itself lives (crawler/scope.py): its columns and the pages discovery starts from.
         spider.start_urls = [*spider.site.start_urls, *spider.site.tree_urls]
         spider.discovery = Discovery(
@@ -252,7 +251,7 @@ class ReportsSpider(scrapy.Spider):
     def list_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         self._list_page_failed(request.meta["column"])
-        self.problem(f"list {request.url}: {self._describe(failure)}", site_level=True)
+        self.problem(f"list {request.url}: {problems.describe(failure)}", site_level=True)
 
     # -- articles -------------------------------------------------------------------------------------
     def _article_request(
@@ -330,19 +329,12 @@ class ReportsSpider(scrapy.Spider):
 
     def _attribute(self, page: RawPage, title: str) -> RawPage:
         """A county's report on its city's portal is the county's, republished (one report, both URLs kept)."""
-        assert self.site is not None
-        own = Government(self.site.id, self.site.name, self.site.region)
-        issuer = issuing_government(title, own, self.governments)
-        if issuer is None:
-            return page
-        if issuer not in self._synced:  # its site row may not exist yet: the county may never have been crawled
-            site = archive_link(self.crawler).site(issuer)
-            with archive_link(self.crawler).sessions.begin() as session:
-                sync_site(session, site.id, site.name, site.region, site.platform, site.division_code)
-            self._synced.add(issuer)
-        self.count("republished")
-        self.notice(f"{page.url}: {title} is {issuer}'s report, republished here; archived for {issuer}")
-        return replace(page, site_id=issuer, republished_by=self.site.id)
+        assert self.republications is not None
+        attributed = self.republications.attribute(page, title)
+        if attributed.site_id != page.site_id:
+            self.count("republished")
+            self.notice(f"{page.url}: {title} is {attributed.site_id}'s report, republished here; archived for it")
+        return attributed
 
     def _raw_page(self, response: Response, entry: Entry | None) -> RawPage:
         assert self.site is not None
@@ -401,7 +393,7 @@ class ReportsSpider(scrapy.Spider):
     def file_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         url = request.meta["link"]
-        reason = self._describe(failure)
+        reason = problems.describe(failure)
         if failure.check(OutOfScope):
             # A download gateway on another host is real; the user decides whether the site may go there.
             self.notice(
@@ -487,7 +479,7 @@ class ReportsSpider(scrapy.Spider):
         meta = request.meta
         archived: ArchivedFile = meta["archived"]
         self.notice(
-            f"attachment {archived.url} of {meta['report_url']}: not checked again ({self._describe(failure)}); "
+            f"attachment {archived.url} of {meta['report_url']}: not checked again ({problems.describe(failure)}); "
             f"the archived copy stands"
         )
         held = (*meta["held"], *records(meta))
@@ -510,21 +502,7 @@ class ReportsSpider(scrapy.Spider):
             self.count("skipped_robots")
             self.logger.info("not fetched (robots.txt or filter): %s", request.url)
             return
-        self.problem(f"report page {request.url}: {self._describe(failure)}", kind="report pages that failed")
-
-    @staticmethod
-    def _describe(failure: Failure) -> str:
-        if isinstance(failure.value, HttpError):
-            status = failure.value.response.status
-            if status == 412:
-                return "HTTP 412: the site answers with an anti-bot challenge (JavaScript); plain HTTP cannot pass"
-            if status == 403:
-                return "HTTP 403: the site refused us (blocked?)"
-            return f"HTTP {status}"
-        value = failure.value
-        if isinstance(value, OutOfScope):
-            return str(value)  # says which host and why; the class name adds nothing for the user
-        return f"{type(value).__name__}: {value}" if str(value) else type(value).__name__
+        self.problem(f"report page {request.url}: {problems.describe(failure)}", kind="report pages that failed")
 
 
 def _filename_from_url(url: str) -> str:
