@@ -4,10 +4,8 @@ their attachments, and yields raw pages for the archive. `scrapy crawl reports -
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from email.utils import format_datetime
 from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -23,23 +21,19 @@ from archive.extract import classify, extract_page, title_may_be_report
 from archive.extract.classify import ANNUAL
 from archive.lists import detect_platform, get_adapter
 from archive.lists.base import Entry, ListParseError, ListRequest
-from archive.raw import ExchangeRecord
 from archive.recheck import ArchivedFile, archived_files
 from archive.store import canonical_url, known_report_urls
 from crawler import diagnostics, problems
 from crawler.discover import FOUND, Discovery
 from crawler.exchanges import PURPOSE, REPORT, records
-from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawFile, RawPage
+from crawler.items import FetchedPage, PageGone, RawFile, RawPage
 from crawler.link import archive_link
+from crawler.rechecks import RecheckMixin
 from crawler.republished import Republications
 from crawler.scope import OutOfScope
 from crawler.sites import Site
 
 GONE = (404, 410)
-# Subtracted from the time an attachment was fetched before asking the site whether it changed since: HTTP dates
-# have whole seconds, and the site's clock is not ours. A file modified just before it was fetched is then fetched
-# again in full on each re-check (same bytes, no new version); a change is never hidden by a small clock skew.
-RECHECK_MARGIN = dt.timedelta(minutes=5)
 
 
 def _now() -> dt.datetime:
@@ -51,7 +45,7 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-class ReportsSpider(scrapy.Spider):
+class ReportsSpider(RecheckMixin, scrapy.Spider):
     name = "reports"
 
     def __init__(self, site: str | None = None, **kwargs: Any) -> None:
@@ -407,83 +401,6 @@ class ReportsSpider(scrapy.Spider):
             self.problem(f"attachment {url}: {reason}; the page is kept without it")
         raw = RawFile(url=url, filename=request.meta["filename"], error=reason, exchanges=records(request.meta))
         yield from self._next_file(request.meta["fetched"], request.meta["pending"], [*request.meta["done"], raw])
-
-    # -- attachments behind an unchanged page ---------------------------------------------------------
-    # What a re-check costs: one conditional request per archived attachment of a page that answered 304,
-    # answered 304 without a body while the file is unchanged. A site that ignores If-Modified-Since sends the file
-    # in full each time; it is compared by its SHA-256 and makes nothing new when the bytes are the same.
-    def _next_recheck(
-        self,
-        report_url: str,
-        fetched_at: dt.datetime,
-        pending: list[ArchivedFile],
-        fresh: list[RawFile],
-        held: tuple[ExchangeRecord, ...],
-    ) -> Iterator[Any]:
-        """`held`: the exchanges of the 304 and of the re-checks that changed nothing, for the item at the end."""
-        assert self.site is not None
-        if not pending:
-            if fresh:
-                yield FilesChanged(self.site.id, report_url, tuple(fresh), fetched_at, held)
-            else:
-                yield PageNotModified(self.site.id, report_url, fetched_at, held)
-            return
-        archived = pending[0]
-        headers = {"Referer": report_url}
-        if archived.since is not None:
-            headers["If-Modified-Since"] = format_datetime(archived.since - RECHECK_MARGIN, usegmt=True)
-        yield scrapy.Request(
-            archived.url,
-            headers=headers,
-            callback=self.parse_recheck,
-            errback=self.recheck_failed,
-            meta={
-                "report_url": report_url,
-                "fetched_at": fetched_at,
-                "archived": archived,
-                "pending": pending[1:],
-                "fresh": fresh,
-                "held": held,
-                "handle_httpstatus_list": [304],
-                PURPOSE: "recheck",
-                REPORT: report_url,
-            },
-            # Past the duplicate filter only (two reports may share a file); the site's scope still applies.
-            dont_filter=True,
-        )
-
-    def parse_recheck(self, response: Response) -> Iterator[Any]:
-        self.count("files_rechecked")
-        archived: ArchivedFile = response.meta["archived"]
-        fresh: list[RawFile] = response.meta["fresh"]
-        if response.status != 304:
-            self.count("files_fetched")
-        held: tuple[ExchangeRecord, ...] = response.meta["held"]
-        if response.status != 304 and hashlib.sha256(response.body).hexdigest() != archived.sha256:
-            raw = RawFile(
-                url=archived.url,
-                filename=archived.filename,
-                status=response.status,
-                body=response.body,
-                content_type=_header(response, "Content-Type"),
-                exchanges=records(response.meta),
-            )
-            fresh = [*fresh, raw]
-        else:
-            held = (*held, *records(response.meta))
-        meta = response.meta
-        yield from self._next_recheck(meta["report_url"], meta["fetched_at"], meta["pending"], fresh, held)
-
-    def recheck_failed(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request  # type: ignore[attr-defined]
-        meta = request.meta
-        archived: ArchivedFile = meta["archived"]
-        self.notice(
-            f"attachment {archived.url} of {meta['report_url']}: not checked again ({problems.describe(failure)}); "
-            f"the archived copy stands"
-        )
-        held = (*meta["held"], *records(meta))
-        yield from self._next_recheck(meta["report_url"], meta["fetched_at"], meta["pending"], meta["fresh"], held)
 
     def _archived_bytes(self, report_url: str, file_url: str) -> bool:
         return any(f.url == file_url and f.sha256 for f in self.archived.get(report_url, ()))
