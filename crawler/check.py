@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.project import get_project_settings
@@ -204,6 +205,9 @@ class CheckSpider(scrapy.Spider):
                 check.problem = f"moved: HTTP {response.status} (the page is gone; find its new column)"
             else:
                 check.problem = f"unreachable: HTTP {response.status}"
+            return
+        if failure.check(IgnoreRequest):  # after HttpError, its subclass: robots.txt or the site's scope said no
+            check.problem = f"blocked: not fetched ({failure.value or 'robots.txt disallows it for our user agent'})"
             return
         reason = (
             f"{type(failure.value).__name__}: {failure.value}" if str(failure.value) else type(failure.value).__name__

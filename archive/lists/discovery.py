@@ -9,8 +9,10 @@ under; a portal's tree has thousands of columns and a polite crawl reads a few d
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from archive.extract.classify import title_may_be_report
@@ -67,10 +69,21 @@ def report_links(url: str, body: bytes, content_type: str | None = None) -> list
         title = squash(anchor.get("title") or anchor.text_content() or "")
         if not target or len(title) < 8 or not title_may_be_report(title) or is_column(target):
             continue
-        parent = anchor.getparent()
-        context = squash(parent.text_content()) if parent is not None else ""
-        out.setdefault(target, Entry(target, strip_date(title), parse_date(context.replace(title, ""))))
+        out.setdefault(target, Entry(target, strip_date(title), _date_near(anchor, title)))
     return list(out.values())
+
+
+def _date_near(anchor: Any, title: str) -> dt.date | None:
+    """The date beside a result link: in its own cell or item, else in the row or item around that."""
+    node = anchor.getparent()
+    for _ in range(2):
+        if node is None:
+            return None
+        found = parse_date(squash(node.text_content()).replace(title, ""))
+        if found is not None:
+            return found
+        node = node.getparent()
+    return None
 
 
 def is_column(url: str) -> bool:
