@@ -399,7 +399,15 @@ def demo() -> None:
 
 
 # Defined in modules of their own on the group above; imported here so that `fazhi` has them.
-from archive import cli_alerts, cli_coverage, cli_export, cli_lists, cli_schedule, cli_web  # noqa: E402, F401
+from archive import (  # noqa: E402, F401
+    cli_alerts,
+    cli_coverage,
+    cli_export,
+    cli_lists,
+    cli_schedule,
+    cli_sites,
+    cli_web,
+)
 
 
 def main() -> None:

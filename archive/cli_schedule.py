@@ -84,11 +84,16 @@ def runs(site: str | None, limit: int, offset: int, since: dt.datetime | None, a
     console.print(table)
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @json_option
 @config_options
-def sites(as_json: bool, config: Config) -> None:
-    """The registry's sites with their health: last run, last good run, failures in a row, next scheduled run."""
+@click.pass_context
+def sites(ctx: click.Context, as_json: bool, config: Config) -> None:
+    """The registry's sites with their health: last run, last good run, failures in a row, next scheduled run.
+
+    `fazhi sites check` checks the entries against the portals themselves."""
+    if ctx.invoked_subcommand is not None:
+        return
     import scheduler  # the registry loader belongs to the crawler side; see `schedule`
 
     registry = scheduler.load_sites(config)

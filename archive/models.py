@@ -130,7 +130,7 @@ class ReportURL(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("site.id"))
     url: Mapped[str] = mapped_column(String(2000))
-    reason: Mapped[str] = mapped_column(String(16))  # redirect | same_text
+    reason: Mapped[str] = mapped_column(String(16))  # redirect | same_text | republished (another site posted it)
     first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -57,3 +57,6 @@ class RawPage:
     list_date: dt.date | None = None
     files: tuple[RawFile, ...] = ()
     exchanges: tuple[ExchangeRecord, ...] = ()  # redirect hops first, the answer last
+    # The site whose portal republished this page when it is another government's report (a city posting its
+    # counties'): the page is then archived for `site_id`, the issuing government, with the republication noted.
+    republished_by: str | None = None

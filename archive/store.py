@@ -157,6 +157,13 @@ def _add_alias(session: Session, report: Report, url: str, reason: str, at: dt.d
         session.add(ReportURL(report_id=report.id, site_id=report.site_id, url=url, reason=reason, first_seen_at=at))
 
 
+def _republished_at(session: Session, report: Report) -> str | None:
+    """The URL where another site republished the report, if the archive holds one."""
+    return session.scalars(
+        select(ReportURL.url).where(ReportURL.report_id == report.id, ReportURL.reason == "republished")
+    ).first()
+
+
 def latest_version(session: Session, report_id: int) -> Version | None:
     """The report's current version (`Report.current_version_id`); None for an unknown report or one without text."""
     report = session.get(Report, report_id)
@@ -201,7 +208,11 @@ def ingest(
         return IngestResult(Outcome.SKIPPED, reason=d.reason)
     if report is None and (twin := _twin(session, page.site_id, d, file_hashes)) is not None:
         # A copy at a new URL (see is_copy): the page moved, or a second column posts it. One report, two URLs.
-        _add_alias(session, twin, page.url, "same_text", page.fetched_at)
+        if page.republished_by is None and _republished_at(session, twin) == twin.url:
+            # The report was first met where a city republished it; its own government's page is its URL.
+            twin.url = canonical_url(page.url)
+        else:
+            _add_alias(session, twin, page.url, "republished" if page.republished_by else "same_text", page.fetched_at)
         twin.last_checked_at = page.fetched_at
         return IngestResult(Outcome.UNCHANGED, twin.id, None, reason=f"same text as report {twin.id}")
 
@@ -221,6 +232,16 @@ def ingest(
         session.add(report)
         session.flush()
         previous = None
+        if page.republished_by is not None:  # kept as the republication once the government's own page is found
+            session.add(
+                ReportURL(
+                    report_id=report.id,
+                    site_id=report.site_id,
+                    url=report.url,
+                    reason="republished",
+                    first_seen_at=page.fetched_at,
+                )
+            )
     else:
         previous = latest_version(session, report.id)
 

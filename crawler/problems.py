@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.statscollectors import StatsCollector
+from twisted.python.failure import Failure
 
 from crawler.diagnostics import SkipLog
+from crawler.scope import OutOfScope
 
 logger = logging.getLogger("fazhi")
 
@@ -67,3 +70,18 @@ def messages(stats: StatsCollector) -> list[str]:
     if summary:
         out.append(_PREFIX["note"] + summary)
     return out
+
+
+def describe(failure: Failure) -> str:
+    """A failed request in words for the user: the status (with what 412 and 403 mean here) or the error."""
+    if isinstance(failure.value, HttpError):
+        status = failure.value.response.status
+        if status == 412:
+            return "HTTP 412: the site answers with an anti-bot challenge (JavaScript); plain HTTP cannot pass"
+        if status == 403:
+            return "HTTP 403: the site refused us (blocked?)"
+        return f"HTTP {status}"
+    value = failure.value
+    if isinstance(value, OutOfScope):
+        return str(value)  # says which host and why; the class name adds nothing for the user
+    return f"{type(value).__name__}: {value}" if str(value) else type(value).__name__

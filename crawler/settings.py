@@ -34,6 +34,10 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 
 # Further list pages followed per column at most (a column of reports rarely needs ten).
 FAZHI_MAX_LIST_PAGES = 200
+# Discovery (registry `discover: [tree, search]`): how deep the 政府信息公开 tree is walked from each tree_url, and
+# how many tree and search pages one crawl of a site reads at most.
+FAZHI_DISCOVER_DEPTH = 3
+FAZHI_DISCOVER_MAX_PAGES = 40
 
 # Wall-clock limit of one site's crawl in seconds, unless its registry entry sets `timeout` (FAZHI_CRAWL_TIMEOUT
 # overrides it for `fazhi crawl`); the spider turns it into CLOSESPIDER_TIMEOUT.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,18 @@ from urllib.parse import urlsplit
 import yaml
 
 PLATFORMS = ("hanweb-jpage", "hanweb-jpaas", "trs", "static", "auto")
+# How well an entry is known (never "checked live"; `fazhi sites check` is how a user with internet confirms it):
+# confirmed = a report URL on the government's own host was seen in a public source and the column is its column;
+# inferred = the column was derived (from another source's URL, or a mirror); host only = only the portal is known.
+EVIDENCE = ("confirmed", "inferred", "host only")
+# Ways of finding reports besides the start_urls: walking the 政府信息公开 column tree, the portal's site search.
+DISCOVERY = ("tree", "search")
 _ID = re.compile(r"^[a-z0-9-]+$")
 _HOST = re.compile(r"^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$")  # dot-separated labels, lower case (as Scrapy compares)
 _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
+# Hanweb's 政府信息公开 search, the default `search_url`: the words go in the title field. Portals differ in the
+# other parameters; an entry whose portal searches elsewhere (jrobot, say) gives its own search_url.
+HANWEB_SEARCH = "module/xxgk/search.jsp?texttype=0&fbtime=-1&vc_all=&vc_filenumber=&vc_title={query}&currpage=1"
 DEFAULT_DELAY = 1.0  # seconds between requests to one host unless the registry says otherwise
 
 
@@ -30,6 +40,13 @@ class Site:
     schedule: str | None = None
     delay: float = DEFAULT_DELAY
     timeout: float | None = None  # wall-clock limit of a crawl of this site in seconds (default: the setting)
+    evidence: str | None = None  # one of EVIDENCE
+    source: str | None = None  # where the evidence comes from, in words (a source and the URL seen there)
+    discover: tuple[str, ...] = ()  # subset of DISCOVERY
+    # Where the tree walk starts (the portal's 政府信息公开 pages; default: the root of each start URL's host).
+    tree_urls: tuple[str, ...] = ()
+    # The site search, `{query}` standing for the search words (default: Hanweb's module/xxgk/search.jsp).
+    search_url: str | None = None
 
 
 class RegistryError(ValueError):
@@ -96,7 +113,7 @@ def _site(raw: dict[str, Any], source: str, index: int) -> Site:
     for key in raw:
         if key not in known:
             raise fail(str(key), f"unknown field (known: {', '.join(sorted(Site.__dataclass_fields__))})")
-    for field in ("id", "name", "region", "start_urls"):
+    for field in ("id", "name", "region"):
         if field not in raw or raw[field] in (None, "", []):
             raise fail(field, "is required")
     site_id = raw["id"]
@@ -105,34 +122,45 @@ def _site(raw: dict[str, Any], source: str, index: int) -> Site:
     platform = raw.get("platform", "auto")
     if platform not in PLATFORMS:
         raise fail("platform", f"{platform!r} is not one of {', '.join(PLATFORMS)}")
-    urls = raw["start_urls"]
-    if isinstance(urls, str):
-        urls = [urls]
-    if not isinstance(urls, list):
-        raise fail("start_urls", "must be a list of URLs")
-    hosts: list[str] = []
-    for url in urls:
-        try:
-            parts = urlsplit(str(url))
-            parts.port  # noqa: B018 -- raises on a port that is no number or out of range
-        except ValueError as exc:
-            raise fail("start_urls", f"{url!r} is not a valid URL ({exc})") from exc
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise fail("start_urls", f"{url!r} is not an http(s) URL")
-        hosts.append(parts.hostname)
-    domains = raw.get("allowed_domains") or sorted(set(hosts))
+    discover = raw.get("discover") or []
+    if isinstance(discover, str):
+        discover = [discover]
+    if not isinstance(discover, list) or any(d not in DISCOVERY for d in discover):
+        raise fail("discover", f"{discover!r} must be a list of: {', '.join(DISCOVERY)}")
+    if not raw.get("start_urls") and not discover:
+        raise fail("start_urls", "is required (or `discover:` with tree_urls or search_url to find the reports)")
+    urls, hosts = _url_list(raw.get("start_urls") or [], fail, "start_urls")
+    tree_urls, tree_hosts = _url_list(raw.get("tree_urls") or [], fail, "tree_urls")
+    if "tree" in discover and not tree_urls:
+        if not urls:
+            raise fail("tree_urls", "is required when discover has tree and there are no start_urls")
+        tree_urls = list(dict.fromkeys(_root(u) for u in urls))
+    search_url = raw.get("search_url")
+    if search_url is not None:
+        if "{query}" not in str(search_url):
+            raise fail("search_url", f"{search_url!r} must hold {{query}} where the search words go")
+        _url_list([str(search_url).replace("{query}", "q")], fail, "search_url")
+    elif "search" in discover:
+        search_url = _root((urls or tree_urls)[0]) + HANWEB_SEARCH
+    search_hosts = [urlsplit(str(search_url)).hostname or ""] if search_url else []
+    domains = raw.get("allowed_domains") or sorted(set(hosts + tree_hosts + search_hosts))
     if not isinstance(domains, list) or not all(isinstance(d, str) and d for d in domains):
         raise fail("allowed_domains", "must be a list of host names")
     domains = [d.strip().lower() for d in domains]
     for domain in domains:
         if (problem := _domain_problem(domain)) is not None:
             raise fail("allowed_domains", problem)
-    for url, host in zip(urls, hosts, strict=True):
-        if not in_domains(host, domains):
-            raise fail(
-                "start_urls",
-                f"{url!r} is outside allowed_domains ({', '.join(domains)}); add {host} to allowed_domains",
-            )
+    for field, field_urls in (("start_urls", urls), ("tree_urls", tree_urls), ("search_url", [search_url or ""])):
+        for url in field_urls:
+            host = urlsplit(str(url)).hostname
+            if host and not in_domains(host, domains):
+                raise fail(
+                    field,
+                    f"{url!r} is outside allowed_domains ({', '.join(domains)}); add {host} to allowed_domains",
+                )
+    evidence = raw.get("evidence")
+    if evidence is not None and evidence not in EVIDENCE:
+        raise fail("evidence", f"{evidence!r} is not one of: {', '.join(EVIDENCE)}")
     schedule = raw.get("schedule")
     if schedule is not None:
         fields = str(schedule).split()
@@ -160,7 +188,35 @@ def _site(raw: dict[str, Any], source: str, index: int) -> Site:
         schedule=str(schedule) if schedule is not None else None,
         delay=float(delay),
         timeout=float(timeout) if timeout is not None else None,
+        evidence=evidence,
+        source=str(raw["source"]) if raw.get("source") is not None else None,
+        discover=tuple(discover),
+        tree_urls=tuple(tree_urls),
+        search_url=str(search_url) if search_url is not None else None,
     )
+
+
+def _url_list(value: Any, fail: Callable[[str, str], RegistryError], field: str) -> tuple[list[str], list[str]]:
+    """The http(s) URLs of a registry field and their hosts; a bad one fails with the field's line."""
+    urls = [value] if isinstance(value, str) else value
+    if not isinstance(urls, list):
+        raise fail(field, "must be a list of URLs")
+    hosts: list[str] = []
+    for url in urls:
+        try:
+            parts = urlsplit(str(url))
+            parts.port  # noqa: B018 -- raises on a port that is no number or out of range
+        except ValueError as exc:
+            raise fail(field, f"{url!r} is not a valid URL ({exc})") from exc
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise fail(field, f"{url!r} is not an http(s) URL")
+        hosts.append(parts.hostname)
+    return [str(u) for u in urls], hosts
+
+
+def _root(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
 
 
 def in_domains(host: str, domains: list[str] | tuple[str, ...]) -> bool:

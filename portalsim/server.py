@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from portalsim import chrome, hanweb_jpage, jpaas, static, trs
+from portalsim import chrome, disclosure, hanweb_jpage, jpaas, static, trs
 from portalsim.model import LoggedRequest
 from portalsim.state import SiteState
 from portalsim.wire import Request, Response, canonical_header, esc, html_response
@@ -79,6 +79,10 @@ def dispatch(req: Request, state: SiteState) -> Response:
         return moved
     if (file := state.file_at(req.path)) is not None:
         return Response(200, file[0], file[1])
+    if state.column_moved and req.path == state.spec.start_path:
+        return _status_page(state, 404)
+    if state.disclosure_open and (page := disclosure.handle(req, state)) is not None:
+        return page
     article = state.article_at(req.path)
     if article is not None and (gone := state.removed_status(article.key)) is not None:
         return _status_page(state, gone)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 
 import yaml
 
+from portalsim import disclosure
 from portalsim.content import SITE_ORDER, SPECS, pointer_twins
-from portalsim.model import ExpectedAttachment, ExpectedReport, LoggedRequest, NoiseEntry, SimSite
+from portalsim.model import Article, ExpectedAttachment, ExpectedReport, LoggedRequest, NoiseEntry, SimSite
 from portalsim.server import PLATFORMS, SiteServer
 from portalsim.state import SiteState
 
@@ -65,8 +67,9 @@ class PortalSim:
     def url(self, site_id: str, path: str) -> str:
         return self._server(site_id).base_url + path
 
-    def registry_yaml(self, delay: float = 0.0) -> str:
-        """The sites as a registry in the interface.md format, plus the per-site `delay` (seconds)."""
+    def registry_yaml(self, delay: float = 0.0, extra: Mapping[str, Mapping[str, object]] | None = None) -> str:
+        """The sites as a registry in the interface.md format, plus the per-site `delay` (seconds) and, by site id,
+        `extra` fields (say `discover` and `tree_urls`)."""
         entries = [
             {
                 "id": s.id,
@@ -76,6 +79,7 @@ class PortalSim:
                 "platform": s.platform,
                 "start_urls": [s.start_url],
                 "delay": int(delay) if float(delay).is_integer() else delay,
+                **(extra or {}).get(s.id, {}),
             }
             for s in self.sites
         ]
@@ -192,6 +196,49 @@ class PortalSim:
         server = self._server(site_id)
         server.state.add_file(path, body, content_type)
         return server.base_url + path
+
+    def open_disclosure(self, site_id: str) -> tuple[str, str]:
+        """Serve the site's 政府信息公开 tree and site search (portalsim.disclosure), until reset().
+
+        The tree's root URL and the search URL template (`{query}` for the words), as a registry names them."""
+        server = self._server(site_id)
+        server.state.disclosure_open = True
+        search = f"{server.base_url}{disclosure.SEARCH}?texttype=0&fbtime=-1&vc_title={{query}}&currpage=1"
+        return server.base_url + disclosure.TREE_ROOT, search
+
+    def publish(
+        self,
+        site_id: str,
+        key: str,
+        title: str,
+        text: str,
+        path: str,
+        *,
+        publisher: str = "区司法局",
+        published: dt.datetime | None = None,
+        kind: str | None = "annual_report",
+        year: int | None = None,
+        where: str = "list",
+    ) -> str:
+        """Publish one more article at `path` (either Hanweb URL form will do), until reset(); its URL.
+
+        where: "list" (the start column lists it), "tree" (only the disclosure tree's report column does) or
+        "search" (no list shows it; only the site search finds it). It is expected as a report unless kind is None.
+        """
+        if where not in ("list", "tree", "search"):
+            raise ValueError(f"where={where!r}: list, tree or search")
+        server = self._server(site_id)
+        when = published or dt.datetime(2025, 3, 20, 9, 30)
+        server.state.add([Article(key, title, when, publisher, text, path, kind=kind, year=year)])
+        if where == "tree":
+            server.state.file_in_tree(key)
+        elif where == "search":
+            server.state.unlist(key)
+        return server.base_url + path
+
+    def move_column(self, site_id: str) -> None:
+        """The registry's column is gone (404); its articles are filed in the disclosure tree's report column."""
+        self._server(site_id).state.column_moved = True
 
     def unblock(self, site_id: str) -> None:
         self._server(site_id).state.blocked = False

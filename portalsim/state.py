@@ -48,6 +48,9 @@ class SiteState:
             self.lists_empty = False  # the column lists show no entry at all (a column emptied or moved)
             self.list_paging_ignored = False  # the list service answers its first page whatever page is asked
             self._files: dict[str, tuple[bytes, str]] = {}  # path -> (body, Content-Type), served as is
+            self.disclosure_open = False  # the 政府信息公开 tree and site search answer (portalsim.disclosure)
+            self.column_moved = False  # the start column is gone; its articles are filed in the tree's leaf
+            self._tree_filed: set[str] = set()  # keys filed only in the tree's leaf column
             self._log: list[LoggedRequest] = []
 
     # -- reading, for the renderers --------------------------------------------------------------
@@ -59,13 +62,35 @@ class SiteState:
     def listed(self) -> list[Article]:
         """The entries the column list shows now, newest first."""
         with self._lock:
-            if self.lists_empty:
+            if self.lists_empty or self.column_moved:
                 return []
+            return self._in_column()
+
+    def _in_column(self) -> list[Article]:
+        with self._lock:
             return [
                 a
                 for a in self.articles()
                 if a.key not in self._unlisted and (a.key not in self._removed or self._removed[a.key][1])
             ]
+
+    def filed_in_tree(self) -> list[Article]:
+        """The entries of the tree's report column: those filed there, and the start column's once it moved."""
+        with self._lock:
+            moved = self._in_column() if self.column_moved else []
+            filed = [a for a in self.articles() if a.key in self._tree_filed and a.key not in self._removed]
+            return sorted({a.key: a for a in moved + filed}.values(), key=lambda a: a.published, reverse=True)
+
+    def searchable(self) -> list[Article]:
+        """What the site search finds: every article still up and not private, newest first."""
+        with self._lock:
+            return [a for a in self.articles() if a.key not in self._removed and not a.private]
+
+    def file_in_tree(self, key_or_path: str) -> None:
+        with self._lock:
+            key = self.article(key_or_path).key
+            self._unlisted.add(key)
+            self._tree_filed.add(key)
 
     def article(self, key_or_path: str) -> Article:
         with self._lock:

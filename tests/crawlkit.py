@@ -50,9 +50,15 @@ class Archive:
             )
 
 
-def make_archive(tmp: Path, sim: PortalSim, db_url: str | None = None, sites: list[str] | None = None) -> Archive:
+def make_archive(
+    tmp: Path,
+    sim: PortalSim,
+    db_url: str | None = None,
+    sites: list[str] | None = None,
+    extra: dict[str, dict[str, object]] | None = None,
+) -> Archive:
     registry = tmp / "sites.yaml"
-    text = sim.registry_yaml(delay=0.0)
+    text = sim.registry_yaml(delay=0.0, extra=extra)
     registry.write_text(text, encoding="utf-8")
     config = Config(home=tmp / "home", db_url=db_url or f"sqlite:///{tmp / 'archive.db'}", sites_path=registry)
     engine = make_engine(config.db_url)

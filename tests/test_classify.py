@@ -16,6 +16,19 @@ NO_VOICE = "一、主要举措和成效（一）依法全面履行政府职能�
 
 # (title, text, publisher, expected kind, expected year)
 REPORTS = [
+    # Joint party+government reports (南湖, 婺城, 龙湾) and one issued by the 依法治区办 on the government's behalf;
+    # no voice in the text, so only the title can tell.
+    ("中共南湖区委 南湖区人民政府关于2023年度法治政府建设工作情况的报告", NO_VOICE, "区司法局", "annual_report", 2023),
+    ("中共婺城区委　婺城区人民政府关于2022年法治政府建设情况的报告", NO_VOICE, None, "annual_report", 2022),
+    (
+        "中共龙湾区委全面依法治区委员会办公室关于龙湾区2023年法治政府建设情况的报告",
+        NO_VOICE,
+        "龙湾区司法局",
+        "annual_report",
+        2023,
+    ),
+    ("鄞州区依法治区办关于2024年法治政府建设情况的报告", NO_VOICE, "区司法局", "annual_report", 2024),
+    ("慈溪市2024年度法治政府建设情况报告", NO_VOICE, "市司法局", "annual_report", 2024),
     ("杭州市余杭区人民政府关于余杭区2023年法治政府建设年度报告", GOV_TEXT, None, "annual_report", 2023),
     (
         "杭州市上城区人民政府关于2021年法治政府建设工作情况的报告",

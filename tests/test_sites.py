@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from archive.config import BUNDLED_SITES, Config
-from crawler.sites import RegistryError, load_registry, parse_registry, select_sites
+from crawler.sites import EVIDENCE, RegistryError, load_registry, parse_registry, select_sites
 
 GOOD = """\
 sites:
@@ -28,6 +30,66 @@ def test_bundled_registry_has_the_known_zhejiang_columns() -> None:
     assert "col1229007109" in sites["dinghai"].start_urls[0]
     assert "col1229698471" in sites["putuo"].start_urls[0]
     assert "col1229000789" in sites["hangzhou"].start_urls[0]
+
+
+def test_bundled_registry_covers_zhejiangs_101_governments() -> None:
+    """11 cities and 90 counties, each once, each with its evidence; only what a source showed is `confirmed`."""
+    sites = load_registry(BUNDLED_SITES)
+    assert len(sites) == 101
+    codes = [s.division_code for s in sites]
+    assert len(set(codes)) == 101 and all(c and re.fullmatch(r"33\d{4}", c) for c in codes)
+    assert sum(1 for c in codes if c and c.endswith("00")) == 11
+    assert len({s.id for s in sites}) == 101
+    for site in sites:
+        assert site.region.startswith("浙江省") and site.name.endswith("人民政府"), site.id
+        assert site.evidence in EVIDENCE and site.source, site.id
+        assert len(site.allowed_domains) == 1 and re.fullmatch(r"www\.[a-z0-9-]+\.gov\.cn", site.allowed_domains[0])
+        host = site.allowed_domains[0]
+        for url in (*site.start_urls, *site.tree_urls, site.search_url or ""):
+            assert urlsplit(url).hostname == host, (site.id, url)
+        assert set(site.discover) == {"tree", "search"} and site.tree_urls and site.search_url, site.id
+        if site.evidence == "confirmed":
+            # The source line names a report page on the government's own host, in one of the entry's columns.
+            seen = re.search(r"https?://(\S+?)/art/\S*?art_(\d+)_\d+\.html", site.source or "")
+            assert seen and seen.group(1) == host, site.id
+            assert any(f"col{seen.group(2)}/" in u for u in site.start_urls), site.id
+        if site.evidence == "host only":
+            assert not site.start_urls, site.id
+    hosts = [s.allowed_domains[0] for s in sites]
+    assert len(set(hosts)) == 101
+
+
+def test_discovery_fields() -> None:
+    (site,) = parse_registry(GOOD.replace("    schedule:", "    discover: [tree, search]\n    schedule:"))
+    assert site.discover == ("tree", "search")
+    assert site.tree_urls == ("https://www.yuhang.gov.cn/",)  # the portal's root when none is named
+    assert site.search_url and site.search_url.startswith("https://www.yuhang.gov.cn/module/xxgk/search.jsp?")
+    assert "{query}" in site.search_url
+    host_only = """\
+sites:
+  - id: xiaoshan
+    name: 杭州市萧山区人民政府
+    region: 浙江省杭州市萧山区
+    evidence: host only
+    discover: [tree]
+    tree_urls: [https://www.xiaoshan.gov.cn/col/col1229293107/index.html]
+"""
+    (site,) = parse_registry(host_only)
+    assert site.start_urls == () and site.allowed_domains == ("www.xiaoshan.gov.cn",)
+    for change, reason in (
+        (("evidence: host only", "evidence: checked"), "evidence: 'checked' is not one of"),
+        (("discover: [tree]", "discover: [crawl]"), "discover: ['crawl'] must be a list of: tree, search"),
+        (("    tree_urls: [https://www.xiaoshan.gov.cn/col/col1229293107/index.html]\n", ""), "tree_urls: is required"),
+        (("discover: [tree]", "discover: []"), "start_urls: is required"),
+        (
+            ("    evidence: host only", "    search_url: https://www.xiaoshan.gov.cn/search?q=x"),
+            "search_url: 'https://www.xiaoshan.gov.cn/search?q=x' must hold {query}",
+        ),
+    ):
+        text = host_only.replace(*change)
+        assert text != host_only
+        with pytest.raises(RegistryError, match=re.escape(reason)):
+            parse_registry(text, "sites.yaml")
 
 
 def test_defaults_are_filled_in() -> None:

@@ -28,6 +28,10 @@ _SOFT_NEGATIVE = re.compile(r"计划|规划|方案|要点|办法|细则|意见")
 _GOV_ISSUER = re.compile(r"(?:人民政府|政府|办事处|管委会|[省区县市镇乡]|街道)$")
 _DEPT_ISSUER = re.compile(r"(?:局|委员会|委|办公室|办|分局|中心|队|所|院|厅|站|处|署)$")
 _ISSUER = re.compile(r"^(.*?)(?:关于|(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4}年|法治|依法)")
+# A joint report of the party committee and the government (中共XX区委 XX区人民政府关于…), and one issued by the
+# committee office for rule of law (依法治区办) on the government's behalf: both are the government's annual report.
+_JOINT = re.compile(r"^中共\S{1,12}?[省市区县]委\s*\S{0,12}?人民政府")
+_ON_BEHALF = re.compile(r"^\S{0,16}?依法治[省市区县](?:委员会)?(?:办公室|办)")
 _DEPT_VOICE = re.compile(r"我局|我委|我办|本局|我中心|我队|我分局|我所|我厅|我院")
 _GOV_VOICE = re.compile(r"我区|我县|我市|我镇|我乡|我街道|本区|本县")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?=年|法治|度)")
@@ -123,6 +127,10 @@ def _reads_as_report(title: str, opening: str) -> bool:
 
 
 def _issuer_kind(title: str, opening: str, publisher: str | None) -> tuple[str, str]:
+    if _JOINT.match(title):
+        return ANNUAL, "a joint report of the party committee and the government"
+    if _ON_BEHALF.match(title):
+        return ANNUAL, "issued by the committee office for rule of law on the government's behalf"
     match = _ISSUER.match(title)
     issuer = re.sub(r"[\s《“\"]+", "", match.group(1)) if match else ""
     if issuer:

@@ -4,10 +4,8 @@ their attachments, and yields raw pages for the archive. `scrapy crawl reports -
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from email.utils import format_datetime
 from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -20,23 +18,22 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.extract import classify, extract_page, title_may_be_report
+from archive.extract.classify import ANNUAL
 from archive.lists import detect_platform, get_adapter
 from archive.lists.base import Entry, ListParseError, ListRequest
-from archive.raw import ExchangeRecord
 from archive.recheck import ArchivedFile, archived_files
 from archive.store import canonical_url, known_report_urls
 from crawler import diagnostics, problems
+from crawler.discover import FOUND, Discovery
 from crawler.exchanges import PURPOSE, REPORT, records
-from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawFile, RawPage
+from crawler.items import FetchedPage, PageGone, RawFile, RawPage
 from crawler.link import archive_link
+from crawler.rechecks import RecheckMixin
+from crawler.republished import Republications
 from crawler.scope import OutOfScope
 from crawler.sites import Site
 
 GONE = (404, 410)
-# Subtracted from the time an attachment was fetched before asking the site whether it changed since: HTTP dates
-# have whole seconds, and the site's clock is not ours. A file modified just before it was fetched is then fetched
-# again in full on each re-check (same bytes, no new version); a change is never hidden by a small clock skew.
-RECHECK_MARGIN = dt.timedelta(minutes=5)
 
 
 def _now() -> dt.datetime:
@@ -48,7 +45,7 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-class ReportsSpider(scrapy.Spider):
+class ReportsSpider(RecheckMixin, scrapy.Spider):
     name = "reports"
 
     def __init__(self, site: str | None = None, **kwargs: Any) -> None:
@@ -71,6 +68,8 @@ class ReportsSpider(scrapy.Spider):
         # The attachments of each known report's latest version, by report URL (archive.recheck.archived_files).
         self.archived: dict[str, tuple[ArchivedFile, ...]] = {}
         self._found_checked = False
+        self.discovery: Discovery | None = None
+        self.republications: Republications | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -78,7 +77,14 @@ class ReportsSpider(scrapy.Spider):
         link = archive_link(crawler)
         spider.site = link.site(spider.site_id)
         spider.allowed_domains = list(spider.site.allowed_domains)
-        spider.start_urls = list(spider.site.start_urls)  # where the site itself lives (crawler/scope.py)
+        spider.republications = Republications(spider.site, link)
+        # Where the site itself lives (crawler/scope.py): its columns and the pages discovery starts from.
+        spider.start_urls = [*spider.site.start_urls, *spider.site.tree_urls]
+        spider.discovery = Discovery(
+            spider,
+            crawler.settings.getint("FAZHI_DISCOVER_DEPTH", 3),
+            crawler.settings.getint("FAZHI_DISCOVER_MAX_PAGES", 40),
+        )
         crawler.signals.connect(spider.check_found, signal=signals.spider_idle)
         crawler.signals.connect(spider.check_lists, signal=signals.spider_idle)
         spider.platform = None if spider.site.platform == "auto" else spider.site.platform
@@ -122,6 +128,9 @@ class ReportsSpider(scrapy.Spider):
                 meta={"column": url, PURPOSE: "list"},
                 dont_filter=True,
             )
+        if self.discovery is not None:
+            for request in self.discovery.start_requests():
+                yield request
         # Re-check every known report, cheaply: a 304 costs nothing, a 200 may be a correction, 404 a removal.
         link = archive_link(self.crawler)
         with link.sessions() as session:
@@ -236,7 +245,7 @@ class ReportsSpider(scrapy.Spider):
     def list_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         self._list_page_failed(request.meta["column"])
-        self.problem(f"list {request.url}: {self._describe(failure)}", site_level=True)
+        self.problem(f"list {request.url}: {problems.describe(failure)}", site_level=True)
 
     # -- articles -------------------------------------------------------------------------------------
     def _article_request(
@@ -247,6 +256,7 @@ class ReportsSpider(scrapy.Spider):
         headers: dict[str, str] | None = None,
         referer: str | None = None,
         priority: int = 0,
+        found: str = "list",
     ) -> scrapy.Request:
         headers = dict(headers or {})
         if referer:
@@ -263,6 +273,7 @@ class ReportsSpider(scrapy.Spider):
                 "handle_httpstatus_list": [304, *GONE],
                 PURPOSE: "report",
                 REPORT: canonical_url(url),
+                FOUND: found,
             },
         )
 
@@ -296,9 +307,28 @@ class ReportsSpider(scrapy.Spider):
         if entry is not None and (judged := classify(title, extracted.text, extracted.publisher)).kind is None:
             self.skip("skipped_not_report", response.url, title, judged.reason)
             return
-        fetched = FetchedPage(self._raw_page(response, entry), extracted)
+        found = response.meta.get(FOUND, "list")
+        if entry is not None and found != "list":
+            self.count("found_by_discovery")
+            self.notice(
+                f"report {report_url} ({title}) found by the {found}, not in the registry's columns",
+                kind="reports found by discovery",
+            )
+        page = self._raw_page(response, entry)
+        if entry is not None and judged.kind == ANNUAL:
+            page = self._attribute(page, title)
+        fetched = FetchedPage(page, extracted)
         files = [(a.url, a.filename) for a in extracted.attachments]
         yield from self._next_file(fetched, files, [])
+
+    def _attribute(self, page: RawPage, title: str) -> RawPage:
+        """A county's report on its city's portal is the county's, republished (one report, both URLs kept)."""
+        assert self.republications is not None
+        attributed = self.republications.attribute(page, title)
+        if attributed.site_id != page.site_id:
+            self.count("republished")
+            self.notice(f"{page.url}: {title} is {attributed.site_id}'s report, republished here; archived for it")
+        return attributed
 
     def _raw_page(self, response: Response, entry: Entry | None) -> RawPage:
         assert self.site is not None
@@ -357,7 +387,7 @@ class ReportsSpider(scrapy.Spider):
     def file_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         url = request.meta["link"]
-        reason = self._describe(failure)
+        reason = problems.describe(failure)
         if failure.check(OutOfScope):
             # A download gateway on another host is real; the user decides whether the site may go there.
             self.notice(
@@ -371,83 +401,6 @@ class ReportsSpider(scrapy.Spider):
             self.problem(f"attachment {url}: {reason}; the page is kept without it")
         raw = RawFile(url=url, filename=request.meta["filename"], error=reason, exchanges=records(request.meta))
         yield from self._next_file(request.meta["fetched"], request.meta["pending"], [*request.meta["done"], raw])
-
-    # -- attachments behind an unchanged page ---------------------------------------------------------
-    # What a re-check costs: one conditional request per archived attachment of a page that answered 304,
-    # answered 304 without a body while the file is unchanged. A site that ignores If-Modified-Since sends the file
-    # in full each time; it is compared by its SHA-256 and makes nothing new when the bytes are the same.
-    def _next_recheck(
-        self,
-        report_url: str,
-        fetched_at: dt.datetime,
-        pending: list[ArchivedFile],
-        fresh: list[RawFile],
-        held: tuple[ExchangeRecord, ...],
-    ) -> Iterator[Any]:
-        """`held`: the exchanges of the 304 and of the re-checks that changed nothing, for the item at the end."""
-        assert self.site is not None
-        if not pending:
-            if fresh:
-                yield FilesChanged(self.site.id, report_url, tuple(fresh), fetched_at, held)
-            else:
-                yield PageNotModified(self.site.id, report_url, fetched_at, held)
-            return
-        archived = pending[0]
-        headers = {"Referer": report_url}
-        if archived.since is not None:
-            headers["If-Modified-Since"] = format_datetime(archived.since - RECHECK_MARGIN, usegmt=True)
-        yield scrapy.Request(
-            archived.url,
-            headers=headers,
-            callback=self.parse_recheck,
-            errback=self.recheck_failed,
-            meta={
-                "report_url": report_url,
-                "fetched_at": fetched_at,
-                "archived": archived,
-                "pending": pending[1:],
-                "fresh": fresh,
-                "held": held,
-                "handle_httpstatus_list": [304],
-                PURPOSE: "recheck",
-                REPORT: report_url,
-            },
-            # Past the duplicate filter only (two reports may share a file); the site's scope still applies.
-            dont_filter=True,
-        )
-
-    def parse_recheck(self, response: Response) -> Iterator[Any]:
-        self.count("files_rechecked")
-        archived: ArchivedFile = response.meta["archived"]
-        fresh: list[RawFile] = response.meta["fresh"]
-        if response.status != 304:
-            self.count("files_fetched")
-        held: tuple[ExchangeRecord, ...] = response.meta["held"]
-        if response.status != 304 and hashlib.sha256(response.body).hexdigest() != archived.sha256:
-            raw = RawFile(
-                url=archived.url,
-                filename=archived.filename,
-                status=response.status,
-                body=response.body,
-                content_type=_header(response, "Content-Type"),
-                exchanges=records(response.meta),
-            )
-            fresh = [*fresh, raw]
-        else:
-            held = (*held, *records(response.meta))
-        meta = response.meta
-        yield from self._next_recheck(meta["report_url"], meta["fetched_at"], meta["pending"], fresh, held)
-
-    def recheck_failed(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request  # type: ignore[attr-defined]
-        meta = request.meta
-        archived: ArchivedFile = meta["archived"]
-        self.notice(
-            f"attachment {archived.url} of {meta['report_url']}: not checked again ({self._describe(failure)}); "
-            f"the archived copy stands"
-        )
-        held = (*meta["held"], *records(meta))
-        yield from self._next_recheck(meta["report_url"], meta["fetched_at"], meta["pending"], meta["fresh"], held)
 
     def _archived_bytes(self, report_url: str, file_url: str) -> bool:
         return any(f.url == file_url and f.sha256 for f in self.archived.get(report_url, ()))
@@ -466,21 +419,7 @@ class ReportsSpider(scrapy.Spider):
             self.count("skipped_robots")
             self.logger.info("not fetched (robots.txt or filter): %s", request.url)
             return
-        self.problem(f"report page {request.url}: {self._describe(failure)}", kind="report pages that failed")
-
-    @staticmethod
-    def _describe(failure: Failure) -> str:
-        if isinstance(failure.value, HttpError):
-            status = failure.value.response.status
-            if status == 412:
-                return "HTTP 412: the site answers with an anti-bot challenge (JavaScript); plain HTTP cannot pass"
-            if status == 403:
-                return "HTTP 403: the site refused us (blocked?)"
-            return f"HTTP {status}"
-        value = failure.value
-        if isinstance(value, OutOfScope):
-            return str(value)  # says which host and why; the class name adds nothing for the user
-        return f"{type(value).__name__}: {value}" if str(value) else type(value).__name__
+        self.problem(f"report page {request.url}: {problems.describe(failure)}", kind="report pages that failed")
 
 
 def _filename_from_url(url: str) -> str:
