@@ -39,6 +39,7 @@ _TITLE_BONUS = 2
 _CHECK_BATCH = 50
 _TF_MAX = 0xFFFF
 _PAIRS_USED = 4
+_POOL = 256  # candidates put in line at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +179,22 @@ class _Candidates:
             first = term.counts[0]
             loose.update({vid: loose[vid] + _TITLE_BONUS * first[vid] for vid in keys & term.titled})
             loose.update({vid: loose[vid] + first[vid] for vid in keys - term.titled})
-        # (-bound, -version, tight): the best bound first, ties to the newest version.
-        self.heap = [(-bound, -vid, False) for vid, bound in loose.items()]
-        heapq.heapify(self.heap)
+        # Only the best few hundred go in line at a time (a heap of every candidate of a common term costs more
+        # than the whole rest of the query); the rest wait, each no better than `floor`.
+        self.waiting = loose
+        self.heap: list[tuple[int, int, bool]] = []  # (-bound, -version, tight): best first, ties to the newest
+        self.floor = 0
+        self._refill()
+
+    def _refill(self) -> None:
+        best = heapq.nlargest(_POOL, self.waiting.values())
+        if not best:
+            return
+        cut = best[-1]  # all candidates at the cut come in together, so a tie never needs another refill
+        for vid, bound in [item for item in self.waiting.items() if item[1] >= cut]:
+            del self.waiting[vid]
+            heapq.heappush(self.heap, (-bound, -vid, False))
+        self.floor = cut - 1  # bounds are whole numbers: every one still waiting is below the cut
 
     def _tight(self, vid: int) -> int:
         total = 0
@@ -190,13 +204,15 @@ class _Candidates:
 
     def peek(self) -> tuple[int, int] | None:
         """(bound, version) of the next candidate, its bound tight."""
-        while self.heap:
-            neg, negvid, tight = self.heap[0]
-            if tight:
-                return -neg, -negvid
-            better = self._tight(-negvid)
-            heapq.heapreplace(self.heap, (-better, negvid, True))
-        return None
+        while True:
+            while self.heap and not self.heap[0][2]:
+                _neg, negvid, _tight = self.heap[0]
+                heapq.heapreplace(self.heap, (-self._tight(-negvid), negvid, True))
+            # A waiting candidate may tie or beat the head: bring the next few hundred in line first.
+            if self.waiting and (not self.heap or -self.heap[0][0] <= self.floor):
+                self._refill()
+                continue
+            return (-self.heap[0][0], -self.heap[0][1]) if self.heap else None
 
     def take(self, n: int) -> list[int]:
         out: list[int] = []

@@ -15,6 +15,7 @@ from conftest import hanweb_page
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from archive import search as search_mod
 from archive import search_segments, store
 from archive.cli import cli
 from archive.db import make_engine, make_sessionmaker
@@ -156,6 +157,7 @@ def _bring_to(state: str, sessions: sessionmaker[Session], monkeypatch: pytest.M
     monkeypatch.setattr(search_segments, "BUILD_DOCS", 23)
     monkeypatch.setattr(search_segments, "FANOUT", 3)
     monkeypatch.setattr(search_segments, "size_class", lambda docs: 0 if docs < 40 else 1 if docs < 120 else 2)
+    monkeypatch.setattr(search_mod, "_POOL", 3)  # candidates come into line three at a time: many refills, ties
     search_segments.optimize(engine)
     if state == "merged":
         with sessions() as s:
@@ -198,6 +200,9 @@ def test_finds_exactly_the_reports_holding_each_term(
             assert set(got) == want, term
             assert [r["rank"] for r in rows] == sorted((r["rank"] for r in rows), reverse=True), term
             seen_counts.add(len(want))
+            # The first results of a limited search are the first of the whole list (the walk stops early).
+            top = [(r["id"], r["rank"]) for r in search(s, term, limit=5)]
+            assert top == [(r["id"], r["rank"]) for r in rows[:5]], term
             every = {(r["id"], r["version"]) for r in search(s, term, limit=None, all_versions=True)}
             assert every == {(d.report_id, d.version) for d in docs if _holds(d, term)}, term
     assert len(seen_counts) > 10  # rare and common terms both tried
