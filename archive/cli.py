@@ -1,4 +1,8 @@
-"""The `fazhi` command: parse arguments, call the archive, print. `--json` gives one JSON document on stdout."""
+"""The `fazhi` command: parse arguments, call the archive, print. `--json` gives one JSON document on stdout.
+
+Each command imports what it needs when it runs: `fazhi show` should not wait for the extractor (lxml), the crawler
+launcher, alerting or the search index to load. tests/test_cli_startup.py keeps it so.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +12,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
-from archive import crawling, query
-from archive import search as search_mod
 from archive.config import Config
-from archive.db import describe, make_engine, make_sessionmaker
-from archive.diff import diff_texts
 from archive.errors import ArchiveError
-from archive.extract import extract_page
-from archive.migrate import HEAD, check_schema, upgrade_archive
-from archive.paging import Page
-from archive.reextract import reextract as run_reextract
-from archive.render import (
-    console,
-    err_console,
-    history_table,
-    print_crawl,
-    print_json,
-    print_progress,
-    reports_table,
-    search_table,
-)
+from archive.render import console, err_console, print_json
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from archive.paging import Page
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,6 +47,8 @@ def config_options(func: F) -> F:
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 # A year outside this range names no report, and a large enough number would overflow a database integer.
 YEAR = click.IntRange(1, 9999)
+# archive.search.DEFAULT_LIMIT, not imported for it (test_cli_startup checks that the two agree).
+SEARCH_LIMIT = 20
 
 
 class SinceType(click.ParamType):
@@ -89,6 +81,9 @@ def page_caption(page: Page[Any], noun: str) -> str | None:
 @contextmanager
 def archive_session(config: Config) -> Iterator[Session]:
     """A session on an existing archive at this release's schema; reads never create or migrate one."""
+    from archive.db import make_engine, make_sessionmaker
+    from archive.migrate import check_schema
+
     engine = make_engine(config.db_url, create=False)
     try:
         check_schema(engine)
@@ -107,8 +102,13 @@ class FazhiGroup(click.Group):
         except ArchiveError as exc:
             err_console.print(f"fazhi: {exc}", markup=False, highlight=False, soft_wrap=True)
             ctx.exit(exc.exit_code)
-        except DBAPIError as exc:  # the database failed mid-command (a server gone, a disk full)
-            lines = str(exc.orig or exc).strip().splitlines()
+        except Exception as exc:
+            # Only a command that used the database can raise its error, so SQLAlchemy is loaded by then.
+            sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+            if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.DBAPIError):
+                raise
+            # The database failed mid-command (a server gone, a disk full).
+            lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
             err_console.print(
                 f"fazhi: the archive database failed: {lines[0] if lines else exc}", markup=False, soft_wrap=True
             )
@@ -133,6 +133,9 @@ def crawl(site_ids: tuple[str, ...], config: Config) -> None:
     used (nothing is fetched). Creates the archive in an empty database; an archive from an older release needs
     `fazhi db upgrade` first.
     """
+    from archive import crawling
+    from archive.render import print_crawl, print_progress
+
     report = crawling.crawl(config, site_ids, print_progress)
     print_crawl(report, notify=bool(config.notify_urls))
     sys.exit(report.returncode)
@@ -166,6 +169,9 @@ def reports(
     --since takes a date or time (2024-04-01, 2024-04-01T08:00+08:00; UTC when it has no offset) and keeps
     the reports first seen, changed or removed since then. --limit and --offset page through the list.
     """
+    from archive import query
+    from archive.render import reports_table
+
     with archive_session(config) as session:
         page = query.list_reports(
             session, site=site, year=year, kind=kind, status=status, since=since, limit=limit, offset=offset
@@ -186,6 +192,8 @@ def reports(
 @config_options
 def show(report_id: int, version: int | None, as_json: bool, config: Config) -> None:
     """Show one report's text and metadata (latest version unless --version)."""
+    from archive import query
+
     with archive_session(config) as session:
         doc = query.show_report(session, report_id, version).to_json()
     if as_json:
@@ -222,6 +230,9 @@ def show(report_id: int, version: int | None, as_json: bool, config: Config) -> 
 @config_options
 def history(report_id: int, as_json: bool, config: Config) -> None:
     """List a report's versions."""
+    from archive import query
+    from archive.render import history_table
+
     with archive_session(config) as session:
         rows = [v.to_json() for v in query.history(session, report_id).items]
     if as_json:
@@ -237,6 +248,9 @@ def history(report_id: int, as_json: bool, config: Config) -> None:
 @config_options
 def diff(report_id: int, from_version: int | None, to_version: int | None, config: Config) -> None:
     """Show what changed between two versions of a report (default: the last two)."""
+    from archive import query
+    from archive.diff import diff_texts
+
     with archive_session(config) as session:
         if from_version is not None:
             query.get_version(session, report_id, from_version)  # a bad --from is reported before --to
@@ -260,6 +274,8 @@ def diff(report_id: int, from_version: int | None, to_version: int | None, confi
 @json_option
 def extract(file: Path, url: str | None, as_json: bool) -> None:
     """Run the extractor on one saved page (its bytes as served)."""
+    from archive.extract import extract_page
+
     ex = extract_page(file.read_bytes(), url or file.resolve().as_uri())
     doc: dict[str, Any] = {
         "title": ex.title,
@@ -285,7 +301,7 @@ def extract(file: Path, url: str | None, as_json: bool) -> None:
 @click.option("--region", help="Only sites whose region holds this (e.g. 杭州市).")
 @click.option("--year", type=YEAR, help="Only reports about this year.")
 @click.option("--kind", type=click.Choice(["annual_report", "department_report", "related"]), help="Only this kind.")
-@click.option("--limit", type=click.IntRange(min=1), default=search_mod.DEFAULT_LIMIT, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=SEARCH_LIMIT, show_default=True)
 @click.option("--all-versions", is_flag=True, help="Search every version, not only the latest of each report.")
 @json_option
 @config_options
@@ -305,6 +321,9 @@ def search(
     Terms of two characters or more are found anywhere (Chinese needs no spaces); full-width and half-width
     forms and letter case are folded. Best matches first; the snippet marks each term 【like this】.
     """
+    from archive import search as search_mod
+    from archive.render import search_table
+
     with archive_session(config) as session:
         rows = search_mod.search(
             session,
@@ -333,6 +352,10 @@ def reextract(site: str | None, as_json: bool, config: Config) -> None:
     Reports that an older archive merged by their text alone are split again, and versions that changed
     nothing (only a late attachment) are folded into the version they complete.
     """
+    from archive.db import make_engine, make_sessionmaker
+    from archive.migrate import check_schema
+    from archive.reextract import reextract as run_reextract
+
     engine = make_engine(config.db_url, create=False)
     try:
         check_schema(engine)
@@ -374,6 +397,9 @@ def db_upgrade(config: Config) -> None:
 
     Makes the schema in an empty database; refuses a database that is not a Fazhi archive.
     """
+    from archive.db import describe, make_engine
+    from archive.migrate import HEAD, upgrade_archive
+
     engine = make_engine(config.db_url)
     try:
         before = upgrade_archive(engine)

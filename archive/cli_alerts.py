@@ -6,17 +6,17 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.table import Table
 
-from archive import alerts, outbox
 from archive.cli import archive_session, cli, config_options, json_option
 from archive.config import Config
-from archive.db import make_engine, make_sessionmaker
-from archive.migrate import check_schema
 from archive.render import console, err_console, print_delivery, print_json
+
+if TYPE_CHECKING:
+    from archive import alerts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +41,8 @@ def sub_config_options(func: F) -> F:
 
 
 def _urls_or_exit(config: Config) -> tuple[str, ...]:
+    from archive import alerts
+
     if not config.notify_urls:
         err_console.print("fazhi: no notify URL: give --notify URL or set FAZHI_NOTIFY", markup=False)
         sys.exit(2)
@@ -67,6 +69,8 @@ def alerts_group(ctx: click.Context, pending: bool, limit: int, as_json: bool, c
     ctx.obj = config  # the subcommands start from these settings
     if ctx.invoked_subcommand is not None:
         return
+    from archive import outbox
+
     with archive_session(config) as session:
         rows = outbox.list_events(session, config.notify_urls, pending=pending, limit=limit)
     if as_json:
@@ -95,6 +99,10 @@ def alerts_group(ctx: click.Context, pending: bool, limit: int, as_json: bool, c
 @sub_config_options
 def alerts_send(as_json: bool, config: Config) -> None:
     """Deliver what each notify URL is owed now (a backlog as a digest); exit 1 if some URL is failing."""
+    from archive import alerts
+    from archive.db import make_engine, make_sessionmaker
+    from archive.migrate import check_schema
+
     urls = _urls_or_exit(config)
     engine = make_engine(config.db_url, create=False)
     try:
@@ -113,6 +121,10 @@ def alerts_send(as_json: bool, config: Config) -> None:
 @sub_config_options
 def alerts_test(config: Config) -> None:
     """Send one test notification to every notify URL; exit 1 if one fails. A URL that answers is retried at once."""
+    from archive import alerts
+    from archive.db import make_engine, make_sessionmaker
+    from archive.migrate import check_schema
+
     urls = _urls_or_exit(config)
     engine = make_engine(config.db_url, create=False)
     try:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from rich.table import Table
 
 from archive.cli import archive_session, cli, config_options, json_option
 from archive.config import Config
 from archive.errors import NotFound
-from archive.relist import Relisted, relist
 from archive.render import console, err_console, print_json
-from archive.vanished import Vanished, vanished
+
+if TYPE_CHECKING:
+    from archive.relist import Relisted
+    from archive.vanished import Vanished
 
 PAGE_LABELS = {"answers": "still answers", "gone": "removed", "failing": "failing", "unknown": "never fetched"}
 
@@ -28,6 +32,8 @@ def relist_command(site: str | None, run_id: int | None, as_json: bool, config: 
     entries titled like a report that the archive holds no report for (`fetched`: a crawl read the page and
     left it out). Useful after a list adapter was fixed: what would the next crawl find?
     """
+    from archive.relist import relist
+
     with archive_session(config) as session:
         rows = relist(session, site=site, run=run_id)
     if run_id is not None and not rows:
@@ -76,6 +82,8 @@ def vanished_command(site: str | None, as_json: bool, config: Config) -> None:
     lists held it, the first run after that whose lists did not, and what its page last answered (still
     answers: only unlinked; removed: 404/410). The stored list pages are read again with the current adapters.
     """
+    from archive.vanished import vanished
+
     with archive_session(config) as session:
         rows = vanished(session, site=site)
     if as_json:

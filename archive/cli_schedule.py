@@ -8,7 +8,6 @@ import sys
 import click
 from rich.table import Table
 
-from archive import health
 from archive.cli import SINCE, archive_session, cli, config_options, json_option, page_caption
 from archive.config import Config
 from archive.errors import BadUsage
@@ -46,6 +45,8 @@ def schedule(every: str | None, max_crawls: int, config: Config) -> None:
 @config_options
 def runs(site: str | None, limit: int, offset: int, since: dt.datetime | None, as_json: bool, config: Config) -> None:
     """Crawl runs, newest first: when, how they ended, what they found, and every problem they met."""
+    from archive import health
+
     with archive_session(config) as session:
         page = health.list_runs(session, site=site, limit=limit, offset=offset, since=since)
     rows = [r.to_json() for r in page.items]
@@ -95,6 +96,7 @@ def sites(ctx: click.Context, as_json: bool, config: Config) -> None:
     if ctx.invoked_subcommand is not None:
         return
     import scheduler  # the registry loader belongs to the crawler side; see `schedule`
+    from archive import health
 
     registry = scheduler.load_sites(config)
     with archive_session(config) as session:

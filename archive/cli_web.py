@@ -6,7 +6,6 @@ import click
 
 from archive.cli import cli, config_options
 from archive.config import Config
-from archive.db import describe, parse_url
 from archive.render import err_console
 
 
@@ -26,6 +25,7 @@ def serve(host: str, port: int, access_log: bool, config: Config) -> None:
     import uvicorn
 
     import scheduler
+    from archive.db import describe, parse_url
     from archive.web.app import create_app
     from archive.web.engine import open_archive
 

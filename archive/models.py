@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from archive.packedtext import pack, unpack
+
 # Stable constraint names so Alembic migrations can address them on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -48,6 +50,25 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class PackedText(TypeDecorator[str]):
+    """Text stored compressed (archive.packedtext): a str in Python, bytes in the database.
+
+    A column still holding plain text reads as it is: the migrations before 0009 read versions through these
+    models while the column is still TEXT.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: object) -> bytes | None:
+        return None if value is None else pack(value)
+
+    def process_result_value(self, value: bytes | str | None, dialect: object) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        return unpack(value)
 
 
 def utcnow() -> dt.datetime:
@@ -147,7 +168,7 @@ class Version(Base):
     capture_sha256: Mapped[str] = mapped_column(ForeignKey("capture.sha256"))
     content_sha256: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(PackedText)
     chars: Mapped[int]
     change: Mapped[str] = mapped_column(String(16))
     extractor_version: Mapped[str] = mapped_column(String(16))

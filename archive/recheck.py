@@ -1,5 +1,6 @@
-"""Attachments of known reports, checked again: what the archive holds for them, a version rebuilt when one changed
-behind an unchanged page, and the archived copy standing in for a download that failed."""
+"""Known reports, checked again: which are due and with what validators, what the archive holds for their
+attachments, a version rebuilt when one changed behind an unchanged page, and the archived copy standing in for a
+download that failed."""
 
 from __future__ import annotations
 
@@ -10,11 +11,78 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from archive.cadence import TIMEZONE, in_season
 from archive.derive import derive
 from archive.models import Attachment, Fetch, Report, Version
 from archive.raw import RawFile, RawPage
-from archive.store import IngestResult, Outcome, find_report, ingest, latest_version, read_capture
+from archive.store import IngestResult, Outcome, find_report, ingest, known_report_urls, latest_version, read_capture
 from archive.unmerge import stored_page
+
+# Crawls run at a fixed daily or weekly slot but finish at varying times: a report checked a little less than one
+# interval ago is due, or a daily check would slip to every other day.
+DUE_SLACK = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class RecheckPolicy:
+    """How often a known report page is asked for again, by how long it has been unchanged.
+
+    A report is re-checked once `age_fraction` of its unchanged age has passed since its last check, at most
+    `max_days` apart, and at most `season_max_days` apart in the reporting season (archive.cadence), when reports
+    are published and corrected. Corrections come soon after publication: a report posted last week is checked on
+    every crawl, one untouched for a year about monthly, and a page that answers 304 costs the site little anyway.
+    """
+
+    age_fraction: float = 0.1
+    max_days: float = 30.0
+    season_max_days: float = 7.0
+
+    def interval(self, last_changed: dt.datetime, now: dt.datetime) -> dt.timedelta:
+        cap = self.season_max_days if in_season(now.astimezone(TIMEZONE).date()) else self.max_days
+        age = max(now - last_changed, dt.timedelta(0))
+        return min(age * self.age_fraction, dt.timedelta(days=cap))
+
+    def due(self, last_changed: dt.datetime, last_checked: dt.datetime, now: dt.datetime) -> bool:
+        return now - last_checked + DUE_SLACK >= self.interval(last_changed, now)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownReport:
+    """An active report of the site as a crawl asks for it: conditionally, and only when due."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    due: bool
+
+    def conditional_headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+def known_reports(
+    session: Session, site_id: str, policy: RecheckPolicy, now: dt.datetime | None = None
+) -> dict[str, KnownReport]:
+    """The site's active reports by URL. One without validators (a missing attachment to try again) is always due."""
+    now = now or dt.datetime.now(dt.UTC)
+    times = {
+        url: (changed, checked)
+        for url, changed, checked in session.execute(
+            select(Report.url, Report.last_changed_at, Report.last_checked_at).where(
+                Report.site_id == site_id, Report.status == "active"
+            )
+        )
+    }
+    out = {}
+    for url, etag, last_modified in known_report_urls(session, site_id):
+        changed, checked = times[url]
+        due = not (etag or last_modified) or policy.due(_utc(changed), _utc(checked), now)
+        out[url] = KnownReport(url, etag, last_modified, due)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +117,13 @@ def archived_files(session: Session, site_id: str) -> dict[str, tuple[ArchivedFi
     out: dict[str, list[ArchivedFile]] = {}
     for report_url, url, filename, sha, report_id in current:
         at = since.get((report_id, url, sha)) if sha else None
-        out.setdefault(report_url, []).append(ArchivedFile(url, filename, sha, _aware(at)))
+        out.setdefault(report_url, []).append(ArchivedFile(url, filename, sha, _utc(at) if at else None))
     return {url: tuple(files) for url, files in out.items()}
 
 
-def _aware(at: dt.datetime | None) -> dt.datetime | None:
+def _utc(at: dt.datetime) -> dt.datetime:
     # SQLite hands back naive datetimes; the archive stores UTC.
-    return at.replace(tzinfo=dt.UTC) if at is not None and at.tzinfo is None else at
+    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at
 
 
 def ingest_changed_files(

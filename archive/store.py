@@ -228,6 +228,9 @@ def ingest(
             first_seen_at=page.fetched_at,
             last_changed_at=page.fetched_at,
             last_checked_at=page.fetched_at,
+            # Given here, they go with the INSERT; set below, they would cost an UPDATE of the row just made.
+            etag=page.etag,
+            last_modified=page.last_modified,
         )
         session.add(report)
         session.flush()

@@ -24,14 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from extraction import replace_section
-from sqlalchemy import Engine, create_engine, func, insert, or_, select, text, update
+from sqlalchemy import Engine, create_engine, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from archive.db import make_engine, make_sessionmaker
 from archive.extract.normalize import text_sha256
 from archive.migrate import upgrade
-from archive.models import Capture, Report, Site, Version
+from archive.models import Capture, Report, SearchDoc, Site, Version
 from archive.search import search
 from archive.search_index import build_index
 
@@ -131,18 +131,15 @@ def fill(engine: Engine, versions: int, chars: int, seed: int = 20) -> int:
 
 
 def old_scan(session: Session, query: str) -> list[Any]:
-    """`fazhi search` before the index (archive/query.py as it was): LIKE over each report's latest text."""
-    latest = select(Version.report_id, func.max(Version.version).label("v")).group_by(Version.report_id).subquery("lv")
+    """The substring scan `fazhi search` did before the index: LIKE over each report's latest text. Version texts
+    are stored packed now, so it scans the same texts folded (search_doc), which is what LIKE could still read."""
     stmt = (
-        select(Report, Site, Version)
+        select(Report, Site, SearchDoc.version_id)
         .join(Site, Site.id == Report.site_id)
-        .join(latest, latest.c.report_id == Report.id)
-        .join(Version, (Version.report_id == Report.id) & (Version.version == latest.c.v))
+        .join(SearchDoc, SearchDoc.version_id == Report.current_version_id)
     )
     for term in query.split():
-        stmt = stmt.where(
-            or_(Version.text.contains(term, autoescape=True), Report.title.contains(term, autoescape=True))
-        )
+        stmt = stmt.where(SearchDoc.body.contains(term, autoescape=True))
     return list(session.execute(stmt.order_by(Report.year.desc(), Report.id)).all())
 
 

@@ -105,7 +105,9 @@ class Discovery:
             if title_may_be_report(entry.title) and not is_column(entry.url):
                 self.spider.count("discover_candidates")
                 self.spider.count("list_candidates")
-                yield self.spider._article_request(entry.url, entry, referer=response.url, found=where)
+                request = self.spider._report_request(entry.url, entry, referer=response.url, found=where)
+                if request is not None:  # None: a known report whose re-check is not due
+                    yield request
 
     def failed(self, failure: Any) -> None:
         request = failure.request

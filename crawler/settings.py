@@ -39,6 +39,13 @@ FAZHI_MAX_LIST_PAGES = 200
 FAZHI_DISCOVER_DEPTH = 3
 FAZHI_DISCOVER_MAX_PAGES = 40
 
+# How often a known report page is asked for again (archive.recheck.RecheckPolicy): once this fraction of the time
+# it has been unchanged has passed since its last check, and at most this many days apart (fewer in the season).
+# A report on a list that is not due is not asked for either; one that is due is asked for conditionally.
+FAZHI_RECHECK_AGE_FRACTION = 0.1
+FAZHI_RECHECK_MAX_DAYS = 30.0
+FAZHI_RECHECK_SEASON_MAX_DAYS = 7.0
+
 # Wall-clock limit of one site's crawl in seconds, unless its registry entry sets `timeout` (FAZHI_CRAWL_TIMEOUT
 # overrides it for `fazhi crawl`); the spider turns it into CLOSESPIDER_TIMEOUT.
 FAZHI_SITE_TIMEOUT = 3600
@@ -70,6 +77,8 @@ FAZHI_EXCHANGE_BATCH = 200
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.throttle.NotModifiedAutoThrottle": 0,  # the same, but a 304 counts as an answer (see the module)
     "crawler.extensions.CrawlRecorder": 500,
 }
 

@@ -21,8 +21,8 @@ from archive.extract import classify, extract_page, title_may_be_report
 from archive.extract.classify import ANNUAL
 from archive.lists import detect_platform, get_adapter
 from archive.lists.base import Entry, ListParseError, ListRequest
-from archive.recheck import ArchivedFile, archived_files
-from archive.store import canonical_url, known_report_urls
+from archive.recheck import ArchivedFile, KnownReport, RecheckPolicy, archived_files, known_reports
+from archive.store import canonical_url
 from crawler import diagnostics, problems
 from crawler.discover import FOUND, Discovery
 from crawler.exchanges import PURPOSE, REPORT, records
@@ -65,6 +65,10 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
         self.list_capped: set[str] = set()
         self.max_list_pages = 200
         self.known_reports = 0  # the site's active reports in the archive when the crawl began
+        # Those reports by URL, with their validators and whether a re-check is due (archive.recheck).
+        self.known: dict[str, KnownReport] = {}
+        self.deferred: set[str] = set()
+        self.recheck_policy = RecheckPolicy()
         # The attachments of each known report's latest version, by report URL (archive.recheck.archived_files).
         self.archived: dict[str, tuple[ArchivedFile, ...]] = {}
         self._found_checked = False
@@ -89,6 +93,11 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
         crawler.signals.connect(spider.check_lists, signal=signals.spider_idle)
         spider.platform = None if spider.site.platform == "auto" else spider.site.platform
         spider.max_list_pages = crawler.settings.getint("FAZHI_MAX_LIST_PAGES", 200)
+        spider.recheck_policy = RecheckPolicy(
+            crawler.settings.getfloat("FAZHI_RECHECK_AGE_FRACTION", 0.1),
+            crawler.settings.getfloat("FAZHI_RECHECK_MAX_DAYS", 30.0),
+            crawler.settings.getfloat("FAZHI_RECHECK_SEASON_MAX_DAYS", 7.0),
+        )
         # Settings are still open here (Scrapy freezes them after the spider is made): the registry's per-site
         # delay is the floor AutoThrottle keeps to, and where it starts when lower than the default start.
         delay = spider.site.delay
@@ -120,6 +129,13 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
     # -- start ----------------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
         assert self.site is not None
+        # Read before the first list page can answer, so a known report reached from a list is asked for with its
+        # validators too (_report_request).
+        link = archive_link(self.crawler)
+        with link.sessions() as session:
+            self.known = known_reports(session, self.site.id, self.recheck_policy)
+            self.archived = archived_files(session, self.site.id)
+        self.known_reports = len(self.known)
         for url in self.site.start_urls:
             yield scrapy.Request(
                 url,
@@ -129,21 +145,13 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
                 dont_filter=True,
             )
         if self.discovery is not None:
-            for request in self.discovery.start_requests():
+            for discovering in self.discovery.start_requests():
+                yield discovering
+        # Re-check each known report that is due, cheaply: a 304 costs nothing, a 200 may be a correction, 404 a
+        # removal. Those on a list are asked for once, whichever request reaches the duplicate filter first.
+        for url in self.known:
+            if (request := self._report_request(url, None, priority=-1)) is not None:
                 yield request
-        # Re-check every known report, cheaply: a 304 costs nothing, a 200 may be a correction, 404 a removal.
-        link = archive_link(self.crawler)
-        with link.sessions() as session:
-            known = known_report_urls(session, self.site.id)
-            self.archived = archived_files(session, self.site.id)
-        self.known_reports = len(known)
-        for url, etag, last_modified in known:
-            headers = {}
-            if etag:
-                headers["If-None-Match"] = etag
-            if last_modified:
-                headers["If-Modified-Since"] = last_modified
-            yield self._article_request(url, None, headers=headers, priority=-1)
 
     # -- lists ----------------------------------------------------------------------------------------
     def parse_list(self, response: Response) -> Iterator[Any]:
@@ -177,7 +185,8 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
         for entry in page.entries:
             if title_may_be_report(entry.title):
                 self.count("list_candidates")
-                yield self._article_request(entry.url, entry, referer=column)
+                if (request := self._report_request(entry.url, entry, referer=column)) is not None:
+                    yield request
             else:
                 self.skip("skipped_by_title", entry.url, entry.title)
         for nxt in page.next_requests:
@@ -248,17 +257,21 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
         self.problem(f"list {request.url}: {problems.describe(failure)}", site_level=True)
 
     # -- articles -------------------------------------------------------------------------------------
-    def _article_request(
-        self,
-        url: str,
-        entry: Entry | None,
-        *,
-        headers: dict[str, str] | None = None,
-        referer: str | None = None,
-        priority: int = 0,
-        found: str = "list",
-    ) -> scrapy.Request:
-        headers = dict(headers or {})
+    def _report_request(
+        self, url: str, entry: Entry | None, *, referer: str | None = None, priority: int = 0, found: str = "list"
+    ) -> scrapy.Request | None:
+        """The one place a report page request is made. A known report is asked for with the validators the
+        archive holds, whether a list or the re-check reached it, and not at all when its re-check is not due
+        (archive.recheck.RecheckPolicy); None then."""
+        report_url = canonical_url(url)
+        headers = {}
+        if (known := self.known.get(report_url)) is not None:
+            if not known.due:
+                if report_url not in self.deferred:  # counted once, whichever way it is reached
+                    self.deferred.add(report_url)
+                    self.count("rechecks_deferred")
+                return None
+            headers = known.conditional_headers()
         if referer:
             headers["Referer"] = referer
         return scrapy.Request(
@@ -269,7 +282,7 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
             priority=priority,
             meta={
                 "entry": entry,
-                "report_url": canonical_url(url),
+                "report_url": report_url,
                 "handle_httpstatus_list": [304, *GONE],
                 PURPOSE: "report",
                 REPORT: canonical_url(url),

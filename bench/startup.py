@@ -1,0 +1,122 @@
+"""Command start-up: `fazhi reports`, `show` and `diff` on a small archive, against a bare `python -c pass` and
+against importing SQLAlchemy's ORM alone (which every archive command needs). `python bench/startup.py [--runs N]
+[--before PATH]`: with --before, the same commands of another checkout (e.g. the main branch) are measured in the
+same rounds, for a before/after in one run.
+
+Each figure is the best of N runs, the runs of all commands interleaved, so load from other processes moves every
+figure alike; only the ratios are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from extraction import replace_section
+
+from archive import store
+from archive.db import make_engine, make_sessionmaker
+from archive.migrate import upgrade
+from archive.raw import RawPage
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "RESULTS.md"
+HEADING = "## Command start-up"
+URL = "http://www.yuhang.gov.cn/art/2024/3/14/art_1.html"
+
+
+def _page(text: str) -> bytes:
+    return (
+        '<html><head><meta charset="utf-8"><meta name="ArticleTitle" content="余杭区2023年法治政府建设年度报告">'
+        '<meta name="PubDate" content="2024-03-14 10:20"></head><body><h1>余杭区2023年法治政府建设年度报告</h1>'
+        f'<div id="zoom"><p>{text}</p><p>二、存在的不足。</p></div></body></html>'
+    ).encode()
+
+
+def small_archive(path: Path) -> str:
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as s:
+        store.sync_site(s, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110")
+    t0 = dt.datetime(2024, 3, 14, tzinfo=dt.UTC)
+    for i, text in enumerate(["一、主要举措。全面推进依法行政。", "一、主要举措。全面推进依法行政，深化改革。"]):
+        with sessions.begin() as s:
+            store.ingest(s, RawPage("yuhang", URL, 200, _page(text), t0 + dt.timedelta(days=i)))
+    engine.dispose()
+    return url
+
+
+def _time(argv: list[str], pythonpath: str) -> float:
+    env = {**os.environ, "PYTHONPATH": pythonpath}
+    start = time.perf_counter()
+    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--before", type=Path, help="another checkout whose commands to measure alongside")
+    parser.add_argument("--no-write", action="store_true", help=f"print only; leave {RESULTS.name} alone")
+    parser.add_argument("--make-archive", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.make_archive:  # run with the other checkout's code, for an archive at its schema
+        small_archive(args.make_archive)
+        return
+    here = str(HERE.parent)
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as d:
+        db = small_archive(Path(d) / "archive.db")
+        old_db = Path(d) / "before.db"
+        if args.before:
+            env = {**os.environ, "PYTHONPATH": str(args.before)}
+            subprocess.run([py, __file__, "--make-archive", str(old_db)], env=env, check=True)
+        commands = [["reports"], ["show", "1"], ["diff", "1"]]
+        cases: dict[str, tuple[list[str], str]] = {
+            "python -c pass": ([py, "-c", "pass"], here),
+            'python -c "import sqlalchemy"': ([py, "-c", "import sqlalchemy"], here),
+            'python -c "import sqlalchemy.orm"': ([py, "-c", "import sqlalchemy.orm"], here),
+        }
+        for argv in commands:
+            cases[f"fazhi {' '.join(argv)}"] = ([py, "-m", "archive", *argv, "--db", db], here)
+            if args.before:
+                old_argv = [py, "-m", "archive", *argv, "--db", f"sqlite:///{old_db}"]
+                cases[f"fazhi {' '.join(argv)} (before)"] = (old_argv, str(args.before))
+        best = dict.fromkeys(cases, float("inf"))
+        for _ in range(args.runs):
+            for name, (argv, path) in cases.items():
+                best[name] = min(best[name], _time(argv, path))
+    bare, orm = best["python -c pass"], best['python -c "import sqlalchemy.orm"']
+    rows = [f"| `{name}` | {t / bare:.1f}x | {t / orm:.2f} |" for name, t in best.items()]
+    before = f" Rows marked (before) run the checkout at `{args.before}` in the same rounds." if args.before else ""
+    lines = [
+        HEADING,
+        "",
+        f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, Python {platform.python_version()}, {platform.machine()}. "
+        f"`python bench/startup.py --runs {args.runs}`.",
+        "",
+        "Wall time of each command on a small SQLite archive (one report, two versions), from process start to exit, "
+        f"best of {args.runs} runs, runs interleaved.{before}",
+        "",
+        "| command | vs `python -c pass` | vs `import sqlalchemy.orm` |",
+        "|---|---:|---:|",
+        *rows,
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        RESULTS.write_text(replace_section(RESULTS.read_text("utf-8"), text, HEADING), "utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Version text storage: bytes per version with texts packed (archive.packedtext) against plain text at equal
+content, beside the search index's own size; migration 0009's speed; show, diff and search on both.
+`python bench/storage.py [--versions N] [--chars N]`.
+
+The archive is filled as bench/search.py fills it (fixture report paragraphs, numbers changed), at the current
+schema; migration 0009 is then undone (texts plain, as every archive before it held them) and measured, and done
+again (the path an existing archive takes) and measured. The same code reads both: the models read a plain text
+column as it is. Sizes are the tables' pages after VACUUM (SQLite: dbstat; PostgreSQL: pg_total_relation_size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from extraction import replace_section
+from search import PG_URL, fill, paragraphs, queries
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from archive import query
+from archive.db import make_engine, make_sessionmaker
+from archive.diff import diff_texts
+from archive.migrate import alembic_config, upgrade
+from archive.models import Version
+from archive.search import search
+from archive.search_index import build_index
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "RESULTS.md"
+HEADING = "## Version text storage"
+INDEX = ["search_doc", "search_posting", "search_segment"]
+
+
+@contextmanager
+def database(backend: str) -> Iterator[str]:
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as d:
+            yield f"sqlite:///{Path(d) / 'storage.db'}"
+        return
+    name = f"fazhi_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def table_bytes(engine: Engine, tables: list[str]) -> int:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM"))
+            names = ",".join(f"'{t}'" for t in tables)
+            # A table's own pages and those of its indexes (dbstat names an index by itself).
+            idx = conn.execute(
+                text(f"SELECT name FROM sqlite_master WHERE type='index' AND tbl_name IN ({names})")
+            ).scalars()
+            every = ",".join(f"'{n}'" for n in [*tables, *idx])
+            return int(conn.execute(text(f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({every})")).scalar() or 0)
+        auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+        for t in tables:
+            auto.execute(text(f"VACUUM FULL {t}"))
+        return sum(int(conn.execute(text(f"SELECT pg_total_relation_size('{t}')")).scalar() or 0) for t in tables)
+
+
+def timings(engine: Engine, ids: list[int], qs: list[str]) -> dict[str, float]:
+    """Median milliseconds of show (the latest version of a report), diff (its two versions) and search."""
+    sessions = make_sessionmaker(engine)
+    out: dict[str, list[float]] = {"show": [], "diff": [], "search": []}
+    with sessions() as s:
+        for report_id in ids:
+            t0 = time.perf_counter()
+            query.show_report(s, report_id, None).to_json()
+            t1 = time.perf_counter()
+            old, new = query.get_version(s, report_id, 1), query.get_version(s, report_id, 2)
+            diff_texts(old.text, new.text, "1", "2")
+            t2 = time.perf_counter()
+            out["show"].append(t1 - t0)
+            out["diff"].append(t2 - t1)
+            s.expunge_all()
+        for q in qs:
+            t0 = time.perf_counter()
+            search(s, q)
+            out["search"].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) * 1000 for k, v in out.items()}
+
+
+def run_one(backend: str, versions: int, chars: int) -> dict[str, Any]:
+    with database(backend) as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            fill(engine, versions, chars)
+            with engine.begin() as conn:
+                build_index(conn)
+            with engine.connect() as conn:
+                n = int(conn.execute(select(func.count()).select_from(Version)).scalar() or 0)
+                twice = conn.execute(select(Version.report_id).where(Version.version == 2)).scalars().all()
+            rng = random.Random(3)
+            ids = rng.sample(list(twice), min(40, len(twice)))
+            qs = queries(rng, paragraphs(), 4, 10)
+            cfg = alembic_config()
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "0008")
+            plain = table_bytes(engine, ["report_version"])
+            index = table_bytes(engine, INDEX)
+            timings(engine, ids[:5], qs[:2])  # warm up
+            plain_t = timings(engine, ids, qs)
+            t0 = time.perf_counter()
+            upgrade(engine)
+            migrate_s = time.perf_counter() - t0
+            packed = table_bytes(engine, ["report_version"])
+            timings(engine, ids[:5], qs[:2])
+            packed_t = timings(engine, ids, qs)
+            # Alternate once more so that a change in load between the two states shows as a spread.
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "0008")
+            plain_t2 = timings(engine, ids, qs)
+            upgrade(engine)
+            packed_t2 = timings(engine, ids, qs)
+        finally:
+            engine.dispose()
+    best = {k: (min(plain_t[k], plain_t2[k]), min(packed_t[k], packed_t2[k])) for k in plain_t}
+    return {"backend": backend, "versions": n, "plain": plain, "packed": packed, "index": index,
+            "migrate_s": migrate_s, "times": best}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--versions", type=int, default=3000)
+    parser.add_argument("--chars", type=int, default=4000)
+    parser.add_argument("--no-write", action="store_true", help=f"print only; leave {RESULTS.name} alone")
+    args = parser.parse_args()
+    runs = [run_one(b, args.versions, args.chars) for b in ("sqlite", "postgresql")]
+    lines = [
+        HEADING,
+        "",
+        f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, Python {platform.python_version()}, SQLite and PostgreSQL as for "
+        f"Search. `python bench/storage.py --versions {args.versions} --chars {args.chars}`.",
+        "",
+        f"{args.versions} versions of about {args.chars} characters (bench/search.py's corpus, one report in six with "
+        "two versions). Bytes are the `report_version` table with its indexes, plain text (schema 0008) against "
+        "packed (0009, after the migration), at equal content; the search index (`search_doc`, `search_posting`, "
+        "`search_segment`) beside it. Times are medians over 40 reports and 10 queries, each the better of two "
+        "alternations of the two states, same code.",
+        "",
+        "| database | bytes/version plain | bytes/version packed | packed/plain | search index bytes/version | "
+        "migration 0009 versions/s | show ms plain / packed | diff ms plain / packed | search ms plain / packed |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        n = r["versions"]
+        t = r["times"]
+        lines.append(
+            f"| {r['backend']} | {r['plain'] / n:,.0f} | {r['packed'] / n:,.0f} | {r['packed'] / r['plain']:.2f} | "
+            f"{r['index'] / n:,.0f} | {n / r['migrate_s']:,.0f} | {t['show'][0]:.2f} / {t['show'][1]:.2f} | "
+            f"{t['diff'][0]:.2f} / {t['diff'][1]:.2f} | {t['search'][0]:.1f} / {t['search'][1]:.1f} |"
+        )
+    lines.append("")
+    text_out = "\n".join(lines)
+    print(text_out)
+    if not args.no_write:
+        RESULTS.write_text(replace_section(RESULTS.read_text("utf-8"), text_out, HEADING), "utf-8")
+
+
+if __name__ == "__main__":
+    main()
