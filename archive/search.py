@@ -85,8 +85,8 @@ def search(
     if site or year or kind or region:  # a narrow scope: candidates outside it are dropped before any is read
         allowed = set(session.scalars(scope.with_only_columns(SearchDoc.version_id)))
     walk = _Candidates(lists, allowed, skip=found.keys())
-    # Merged docs best bound first, read a batch at a time (each read checks the doc is in scope and counts the
-    # terms in its text), until no unread candidate can rank above the last result.
+    # Merged docs best bound first, read a batch at a time (each read checks the doc is in scope and holds every
+    # term, and ranks it from its own text), until no unread candidate can rank above the last result.
     merged = scope.where(SearchDoc.segment_id.is_not(None))
     read = 0
     while (head := walk.peek()) is not None:
