@@ -50,14 +50,14 @@ def crawl(
         # foreign or read-only is refused now rather than after the whole crawl.
         prepare_for_crawl(engine)
         outcome = run_crawl(config, list(site_ids), on_progress, stop=stop)
-        # The versions the crawl wrote are searchable already (read whole); merged, they are found by their pairs.
-        # A stopped crawl leaves that to the next one: whoever stopped it wants it to end now.
-        if not outcome.interrupted:
-            optimize(engine)
         delivery = None
         # A stopped crawl leaves its alerts in the outbox: whoever stopped it wants it to end now.
         if config.notify_urls and not outcome.interrupted:
             delivery = alerts.deliver_pending(make_sessionmaker(engine), config.notify_urls)
+        # After the alerts, which are news: the versions the crawl wrote are searchable already (read whole), and
+        # merged they are found by their pairs. A stopped crawl leaves that to the next one too.
+        if not outcome.interrupted:
+            optimize(engine)
     finally:
         engine.dispose()
     alerts_ok = delivery is None or delivery.ok
