@@ -347,16 +347,22 @@ def render(saved: dict[str, Any]) -> str:
     per_site_pages = statistics.mean(m.pages for m in alone.values())
     polite_rate = statistics.mean(m.pages / m.wall for m in alone.values())  # one site's demand, pages/s
     ceiling = max(m.pages / m.wall for m in runs)
-    setup = (big.last_start - big.sites * saved["parse"] * big.sites / PROJECT) / big.sites
-    startup = PROJECT * (saved["parse"] + setup)
+    # Start-up (call to the last site's start) as c + a·N + b·N²: c the process start of the smallest run (its
+    # first site's start), a and b through the two largest sizes run.
+    c = runs[0].first_start
+    small = runs[-2] if len(runs) > 1 else runs[-1]
+    per_big, per_small = (big.last_start - c) / big.sites, (small.last_start - c) / small.sites
+    quad = (per_big - per_small) / max(big.sites - small.sites, 1)
+    startup = c + (per_small - quad * small.sites) * PROJECT + quad * PROJECT**2
     crawl_part = PROJECT * per_site_pages / ceiling
     alone_cells = ", ".join(f"{k} {m.wall:.0f} s ({m.pages} pages)" for k, m in alone.items())
     lines = [
         HEADING,
         "",
         f"Run {saved['when']}, Python {platform.python_version()}, Scrapy {scrapy.__version__}, "
-        f"{os.cpu_count()} cores shared with other work (another benchmark ran alongside). `python bench/thousand.py "
-        f"--sizes {' '.join(map(str, saved['sizes']))} --cap {saved['cap']:g} --scale {saved['scale']}`.",
+        f"{os.cpu_count()} cores shared with other work (another benchmark was running at the same time). "
+        f"`python bench/thousand.py --sizes {' '.join(map(str, saved['sizes']))} --cap {saved['cap']:g} "
+        f"--scale {saved['scale']}`.",
         "",
         "The crawl is `archive.crawling.crawl` (what `fazhi crawl` runs): one `crawler.run` process with one Scrapy "
         "crawler per site, into a fresh SQLite archive. Politeness is the project's own, unchanged "
@@ -390,8 +396,9 @@ def render(saved: dict[str, Any]) -> str:
         "site's. Before that, start-up: every site's crawler reads the whole registry again (`archive_link` → "
         f"`load_registry`), {saved['parse']:.2f} s for a {PROJECT:,}-site registry here, so start-up grows with the "
         f"square of the sites: {big.last_start:.0f} s before the last of {big.sites} sites started. {PROJECT:,} "
-        f"sites were not run: by these figures start-up alone would take about {startup / 60:.0f} min "
-        f"({PROJECT:,} × ({saved['parse']:.2f} s reading + {setup:.2f} s building a crawler)) and the crawl about "
+        f"sites were not run: start-up fitted as c + a·N + b·N² (c the process start, a and b through the "
+        f"{small.sites} and {big.sites} site runs) "
+        f"gives about {startup / 60:.0f} min for {PROJECT:,} sites before the last one starts, and the crawl about "
         f"{crawl_part / 60:.0f} min more ({PROJECT:,} × {per_site_pages:.0f} pages at {ceiling:.1f} pages/s), "
         "past this benchmark's 10-minute runs. Memory and sockets are not the limit (a site holds at most two "
         "connections; the resident size grows by about "
