@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,22 @@ def config_settings(config: Config) -> dict[str, str]:
     return {"FAZHI_HOME": str(config.home), "FAZHI_DB_URL": config.db_url, "FAZHI_SITES": str(config.sites_path)}
 
 
+def registry(path: Path) -> list[Site]:
+    """The registry at `path`, read once per process while the file is unchanged: a crawl of many sites runs a
+    crawler per site, and each reading a registry of a thousand entries again made start-up grow with the square
+    of the number of sites."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_registry(path)  # which says what is wrong with it
+    return list(_parsed(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, _mtime_ns: int, _size: int) -> tuple[Site, ...]:
+    return tuple(load_registry(Path(path)))
+
+
 def archive_link(crawler: Crawler) -> ArchiveLink:
     """The crawler's ArchiveLink, made on first use (components are built in no guaranteed order)."""
     link: ArchiveLink | None = getattr(crawler, "_fazhi_archive", None)
@@ -56,6 +73,6 @@ def archive_link(crawler: Crawler) -> ArchiveLink:
         config = config_from_settings(crawler.settings)
         engine = make_engine(config.db_url)
         prepare_for_crawl(engine)  # `fazhi crawl` did it already; `scrapy crawl` alone did not
-        link = ArchiveLink(config, engine, make_sessionmaker(engine), load_registry(config.sites_path))
+        link = ArchiveLink(config, engine, make_sessionmaker(engine), registry(config.sites_path))
         crawler._fazhi_archive = link  # type: ignore[attr-defined]
     return link

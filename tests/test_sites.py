@@ -198,3 +198,19 @@ def test_config_reads_environment_and_flags_win(tmp_path: Path) -> None:
     assert Config.from_env({"FAZHI_HOME": str(tmp_path)}).crawl_timeout == 3600
     timed = Config.from_env({"FAZHI_HOME": str(tmp_path), "FAZHI_CRAWL_TIMEOUT": "90"})
     assert timed.crawl_timeout == 90 and timed.as_env()["FAZHI_CRAWL_TIMEOUT"] == "90.0"
+
+
+def test_a_crawl_process_reads_the_registry_once_while_it_is_unchanged(tmp_path: Path) -> None:
+    from crawler.link import _parsed, registry
+
+    path = tmp_path / "sites.yaml"
+    path.write_text(BUNDLED_SITES.read_text("utf-8"), "utf-8")
+    before = _parsed.cache_info()
+    first = registry(path)
+    again = registry(path)
+    after = _parsed.cache_info()
+    assert first == again and len(first) == 101
+    assert after.misses == before.misses + 1 and after.hits == before.hits + 1  # parsed once, then reused
+    path.write_text(BUNDLED_SITES.read_text("utf-8") + "\n# edited\n", "utf-8")
+    assert registry(path) == first
+    assert _parsed.cache_info().misses == after.misses + 1  # a changed file is read again
