@@ -23,7 +23,8 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import Select  # noqa: E402
+from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 1000
 ACCENT = (0x8B, 0x1A, 0x1A)  # the header band (style.css --accent)
@@ -92,6 +93,13 @@ def open_page(driver: WebDriver, served: Served, path: str) -> None:
     driver.get(served.base + path)
 
 
+def follow(driver: WebDriver, element: Any) -> None:
+    """Click a link or a form's button and wait for the page it leads to (a click returns before the load)."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 20).until(staleness_of(page))
+
+
 def rows(driver: WebDriver) -> list[Any]:
     return driver.find_elements(By.CSS_SELECTOR, "table.reports tbody tr.report")
 
@@ -103,24 +111,24 @@ def test_list_filter_sort_and_page(browser: WebDriver, served: Served, shots: Pa
     screenshot(browser, shots, "reports")
 
     Select(browser.find_element(By.NAME, "site")).select_by_value("yuhang")
-    browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
     assert "site=yuhang" in browser.current_url
     yuhang = served.sim.expected_reports("yuhang")
     assert len(rows(browser)) == len(yuhang)
     regions = {r.find_element(By.CSS_SELECTOR, "td:nth-child(2) small").text for r in rows(browser)}
     assert regions == {"浙江省杭州市余杭区"}
 
-    browser.find_element(By.LINK_TEXT, "年度").click()  # ascending, then again for descending
+    follow(browser, browser.find_element(By.LINK_TEXT, "年度"))  # ascending, then again for descending
     years = [r.find_element(By.CSS_SELECTOR, "td:nth-child(3)").text for r in rows(browser)]
     assert years == sorted(years) and "sort=year" in browser.current_url
-    browser.find_element(By.PARTIAL_LINK_TEXT, "年度 ▲").click()
+    follow(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "年度 ▲"))
     years = [r.find_element(By.CSS_SELECTOR, "td:nth-child(3)").text for r in rows(browser)]
     assert years == sorted(years, reverse=True) and "sort=-year" in browser.current_url
     assert "site=yuhang" in browser.current_url, "sorting keeps the filter"
 
     open_page(browser, served, "/?limit=2")
     first = [r.get_attribute("data-report-id") for r in rows(browser)]
-    browser.find_element(By.LINK_TEXT, "下一页").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "下一页"))
     second = [r.get_attribute("data-report-id") for r in rows(browser)]
     assert len(first) == len(second) == 2 and not set(first) & set(second)
     pager = browser.find_element(By.CSS_SELECTOR, ".pager").text
@@ -142,7 +150,7 @@ def test_search_highlights_hits(browser: WebDriver, served: Served, shots: Path)
     image = screenshot(browser, shots, "search")
     assert has_colour(image, HIGHLIGHT), "the highlighted terms are not painted"
     title = hits[0].find_element(By.CSS_SELECTOR, "a.hit-title").text
-    hits[0].find_element(By.CSS_SELECTOR, "a.hit-title").click()
+    follow(browser, hits[0].find_element(By.CSS_SELECTOR, "a.hit-title"))
     assert browser.find_element(By.CSS_SELECTOR, "h1.report-title").text == title
 
 
@@ -183,7 +191,7 @@ def test_report_page_shows_quoted_markup_as_text_and_runs_no_script(
 def test_diff_side_by_side(browser: WebDriver, served: Served, shots: Path) -> None:
     rid = served.markup_report_id
     open_page(browser, served, f"/reports/{rid}")
-    browser.find_element(By.LINK_TEXT, "与上一版比较").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "与上一版比较"))
     assert browser.current_url.endswith(f"/reports/{rid}/diff?from=1&to=2")
     changed = browser.find_elements(By.CSS_SELECTOR, "table.diff tr.changed")
     assert changed, "the corrected paragraph is paired with its old text"
@@ -196,7 +204,7 @@ def test_diff_side_by_side(browser: WebDriver, served: Served, shots: Path) -> N
     assert has_colour(image, DIFF_NEW_MARK, at_least=20), "the changed characters are not painted"
 
     browser.find_element(By.NAME, "full").click()
-    browser.find_element(By.CSS_SELECTOR, "form.diff-form button").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.diff-form button"))
     assert "full=true" in browser.current_url
     assert not browser.find_elements(By.CSS_SELECTOR, "table.diff tr.skipped")
     assert browser.execute_script("return window.__pwned === undefined") and "PWNED" not in browser.title
@@ -204,7 +212,7 @@ def test_diff_side_by_side(browser: WebDriver, served: Served, shots: Path) -> N
 
 def test_coverage_matrix(browser: WebDriver, served: Served, shots: Path) -> None:
     open_page(browser, served, "/")
-    browser.find_element(By.LINK_TEXT, "公开情况").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "公开情况"))
     cells = browser.find_elements(By.CSS_SELECTOR, "table.coverage td.cell")
     statuses = {
         (c.get_attribute("data-site"), c.get_attribute("data-year")): c.get_attribute("data-status") for c in cells
@@ -215,7 +223,7 @@ def test_coverage_matrix(browser: WebDriver, served: Served, shots: Path) -> Non
     assert [r.find_element(By.TAG_NAME, "th").text for r in rows] == sorted(s.id for s in served.sim.sites)
     image = screenshot(browser, shots, "coverage")
     assert has_colour(image, ON_TIME_BG) and has_colour(image, MISSING_BG), "the cells are not coloured by status"
-    browser.find_element(By.CSS_SELECTOR, "td.cell[data-site='yuhang'][data-year='2023'] a").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "td.cell[data-site='yuhang'][data-year='2023'] a"))
     assert "2023" in browser.find_element(By.CSS_SELECTOR, "h1.report-title").text
 
 
