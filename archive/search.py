@@ -29,7 +29,7 @@ from archive.errors import BadUsage
 from archive.models import Attachment, Report, SearchDoc, SearchPosting, Site, Version
 from archive.query import _report_dict
 from archive.search_index import TITLE_MARK, fold
-from archive.search_segments import unpack
+from archive.search_segments import TF_MAX, unpack
 from archive.snippets import MARK_CLOSE, MARK_OPEN, make_snippet
 
 __all__ = ["DEFAULT_LIMIT", "MARK_CLOSE", "MARK_OPEN", "Query", "parse", "search"]
@@ -37,7 +37,6 @@ __all__ = ["DEFAULT_LIMIT", "MARK_CLOSE", "MARK_OPEN", "Query", "parse", "search
 DEFAULT_LIMIT = 20
 _TITLE_BONUS = 2
 _CHECK_BATCH = 50
-_TF_MAX = 0xFFFF
 _PAIRS_USED = 4
 _POOL = 256  # candidates put in line at a time
 
@@ -259,7 +258,7 @@ def _rank(q: Query, pairs: list[list[str]], title: str, body: str) -> int:
         if term not in body:
             return 0
         n = min(_occurrences(body, pair) for pair in ranking)
-        rank += min(n, _TF_MAX) * (_TITLE_BONUS if term in title else 1)
+        rank += min(n, TF_MAX) * (_TITLE_BONUS if term in title else 1)
     return rank
 
 

@@ -26,7 +26,7 @@ from archive.search_index import TITLE_MARK, bigrams
 FANOUT = 8  # segments of one size class merged together
 BUILD_DOCS = 1000  # waiting docs made into one segment at a time (bounds memory)
 _GRAM_CHUNK = 4000  # pairs read at a time while merging
-_TF_MAX = 0xFFFF
+TF_MAX = 0xFFFF  # a count is kept in 16 bits; the rank caps its counts the same way
 _PG_MERGE_LOCK = 0x66617A68  # any fixed number: one merge at a time per archive
 _LITTLE = sys.byteorder == "little"
 
@@ -122,7 +122,7 @@ def build_pending(conn: Connection, limit: int) -> int:
         for gram, n in _pairs(title, body):
             ids, tfs = lists[gram]
             ids.append(vid)
-            tfs.append(min(n, _TF_MAX))
+            tfs.append(min(n, TF_MAX))
     segment = _new_segment(conn, len(docs))
     _write(conn, segment, ((g, *lists[g]) for g in sorted(lists)))
     conn.execute(
