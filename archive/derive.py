@@ -6,6 +6,7 @@ Pure: bytes in, values out; used at crawl time and again by re-extraction from s
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from archive.extract import (
     classify,
     extract_file,
     extract_page,
-    text_sha256,
+    parts_sha256,
 )
 from archive.raw import RawFile, RawPage
 
@@ -65,8 +66,11 @@ def file_text(f: RawFile) -> DerivedAttachment:
     return DerivedAttachment(f.url, f.filename, ft.media_type, ft.text, None, ft.warnings)
 
 
-def cjk_count(text: str) -> int:
-    return len(_CJK.findall(text))
+def cjk_count(text: str, limit: int | None = None) -> int:
+    """CJK characters in `text`, counted up to `limit` at most (a long report need not be counted to the end)."""
+    if limit is None:
+        return len(_CJK.findall(text))
+    return sum(1 for _ in itertools.islice(_CJK.finditer(text), limit))
 
 
 def derive(page: RawPage, extracted: Extracted | None = None) -> Derived:
@@ -80,15 +84,15 @@ def derive(page: RawPage, extracted: Extracted | None = None) -> Derived:
     )
     title = ex.title or page.list_title or ""
     text = ex.text
-    page_cjk = cjk_count(text)
+    page_cjk = cjk_count(text, POINTER_PAGE_CJK)  # exact below the threshold, which is all that is compared
     if page_cjk < POINTER_PAGE_CJK:
         # The page only points at its attachment(s): the attachment is the report.
-        file_texts = [a.text for a in attachments if a.text and cjk_count(a.text) > page_cjk]
+        file_texts = [a.text for a in attachments if a.text and cjk_count(a.text, page_cjk + 1) > page_cjk]
         if file_texts:
             text = "\n".join(file_texts)
     cls = classify(title, text, ex.publisher)
     # The hash covers the attachments too: a corrected attachment behind an unchanged page is a new version.
-    hashed = "\n".join([text, *(a.text or "" for a in attachments)])
+    hashed = [text, *(a.text or "" for a in attachments)]
     return Derived(
         title=title,
         text=text,
@@ -97,7 +101,7 @@ def derive(page: RawPage, extracted: Extracted | None = None) -> Derived:
         reason=cls.reason,
         publisher=ex.publisher,
         published_date=ex.published_date or page.list_date,
-        content_sha256=text_sha256(hashed),
+        content_sha256=parts_sha256(hashed),
         extractor_version=EXTRACTOR_VERSION,
         encoding=ex.encoding,
         replacement_chars=ex.replacement_chars,

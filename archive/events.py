@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from archive.diff import summarize
@@ -10,9 +11,13 @@ from archive.models import Event, Report, Site
 LABELS = {"new": "新报告:", "changed": "报告更新:", "removed": "报告撤下:", "site_error": "站点异常:"}
 
 
+# Only the name: loading the whole row as an object cost several times the statement.
+_SITE_NAME = select(Site.name).where(Site.id == bindparam("site_id"))
+
+
 def _site_name(session: Session, site_id: str) -> str:
-    site = session.get(Site, site_id)
-    return site.name if site else site_id
+    name = session.scalar(_SITE_NAME, {"site_id": site_id})
+    return name if name is not None else site_id
 
 
 def _report_lines(session: Session, report: Report) -> list[str]:

@@ -6,12 +6,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from archive.models import Exchange, Version
 from archive.raw import ExchangeRecord
-from archive.store import find_report, put_capture
+from archive.store import ExchangeFor, find_report, put_capture
+
+# Built once (see archive/store.py): the ids come back in the order of the rows.
+_INSERT = insert(Exchange).returning(Exchange.id, sort_by_parameter_order=True)
+_ASSIGN = (
+    update(Exchange)
+    .where(Exchange.id.in_(bindparam("ids", expanding=True)), Exchange.report_id.is_(None))
+    .values(report_id=bindparam("to_report"))
+)
 
 
 def save(session: Session, records: Sequence[ExchangeRecord], crawl_run_id: int | None) -> list[int]:
@@ -19,29 +27,29 @@ def save(session: Session, records: Sequence[ExchangeRecord], crawl_run_id: int 
 
     The ids are only set on the records by `committed` once the caller's transaction holds.
     """
-    rows: list[tuple[ExchangeRecord, Exchange]] = []
-    for rec in records:
-        if rec.exchange_id is not None:
-            continue
-        row = Exchange(
-            crawl_run_id=crawl_run_id,
-            site_id=rec.site_id,
-            purpose=rec.purpose,
-            method=rec.method,
-            url=rec.url,
-            request_headers=rec.request_headers,
-            request_body_sha256=put_capture(session, rec.request_body) if rec.request_body else None,
-            status=rec.status,
-            response_headers=rec.response_headers,
-            capture_sha256=put_capture(session, rec.body) if rec.body else None,
-            content_encoding=rec.content_encoding,
-            fetched_at=rec.fetched_at,
-        )
-        session.add(row)
-        rows.append((rec, row))
+    todo = [rec for rec in records if rec.exchange_id is None]
+    rows = [
+        {
+            "crawl_run_id": crawl_run_id,
+            "site_id": rec.site_id,
+            "purpose": rec.purpose,
+            "method": rec.method,
+            "url": rec.url,
+            "request_headers": rec.request_headers,
+            "request_body_sha256": put_capture(session, rec.request_body) if rec.request_body else None,
+            "status": rec.status,
+            "response_headers": rec.response_headers,
+            "capture_sha256": put_capture(session, rec.body) if rec.body else None,
+            "content_encoding": rec.content_encoding,
+            "fetched_at": rec.fetched_at,
+        }
+        for rec in todo
+    ]
+    new: dict[int, int] = {}
     if rows:
-        session.flush()
-    new = {id(rec): row.id for rec, row in rows}
+        # Rows nothing in the session holds as objects: one INSERT for all (RETURNING the ids in the rows' order),
+        # without the unit of work, which cost as much again as the statement.
+        new = {id(rec): i for rec, i in zip(todo, session.connection().scalars(_INSERT, rows).all(), strict=True)}
     return [rec.exchange_id if rec.exchange_id is not None else new[id(rec)] for rec in records]
 
 
@@ -69,9 +77,8 @@ def committed(records: Iterable[ExchangeRecord], ids: Iterable[int]) -> None:
 def assign_report(session: Session, ids: Sequence[int], report_id: int) -> None:
     """The exchanges `ids` were made for this report (its page, the redirects to it, its files)."""
     if ids:
-        session.execute(
-            update(Exchange).where(Exchange.id.in_(ids), Exchange.report_id.is_(None)).values(report_id=report_id)
-        )
+        # On the connection: exchanges are written without ORM objects (`save`), so there are none to keep in step.
+        session.connection().execute(_ASSIGN, {"ids": list(ids), "to_report": report_id})
 
 
 def link_version(
@@ -87,11 +94,26 @@ def link_version(
     ).one_or_none()
     if version is None:
         return
+    answer = answers(session, page, files)
     if version.exchange_id is None:
-        version.exchange_id = _answer(session, *page, version.capture_sha256)
+        version.exchange_id = answer(None, version.capture_sha256)
     for a in version.attachments:
         if a.exchange_id is None and a.sha256 is not None:
-            a.exchange_id = _answer(session, *files.get(a.url, ((), ())), a.sha256)
+            a.exchange_id = answer(a.url, a.sha256)
+
+
+def answers(
+    session: Session,
+    page: tuple[Sequence[ExchangeRecord], Sequence[int]],
+    files: dict[str, tuple[Sequence[ExchangeRecord], Sequence[int]]],
+) -> ExchangeFor:
+    """The exchange that brought the bytes `sha256` of the page (url None) or of its file at `url`: what a version
+    built now is given as it is inserted, and what `link_version` gives an older one."""
+
+    def answer(url: str | None, sha256: str) -> int | None:
+        return _answer(session, *(page if url is None else files.get(url, ((), ()))), sha256)
+
+    return answer
 
 
 def _answer(session: Session, records: Sequence[ExchangeRecord], ids: Sequence[int], sha256: str) -> int | None:

@@ -63,12 +63,18 @@ def index_versions(conn: Connection, version_ids: Sequence[int]) -> None:
         .order_by(Attachment.version_id, Attachment.position)
     ):
         files.setdefault(vid, []).append(text)
-    docs: list[dict[str, Any]] = [
-        {"version_id": vid, "report_id": rid, "title": fold(title), "body": document(title, text, files.get(vid, ()))}
-        for vid, rid, title, text in rows
-    ]
+    docs = [_doc(vid, rid, title, text, files.get(vid, ())) for vid, rid, title, text in rows]
     if docs:
         conn.execute(insert(SearchDoc), docs)
+
+
+def _doc(version_id: int, report_id: int, title: str, text: str, files: Iterable[str | None]) -> dict[str, Any]:
+    return {
+        "version_id": version_id,
+        "report_id": report_id,
+        "title": fold(title),
+        "body": document(title, text, files),
+    }
 
 
 def drop_versions(conn: Connection, version_ids: Sequence[int]) -> None:
@@ -76,13 +82,16 @@ def drop_versions(conn: Connection, version_ids: Sequence[int]) -> None:
     conn.execute(delete(SearchDoc).where(SearchDoc.version_id.in_(list(version_ids))))
 
 
-def _touched(session: Session) -> tuple[set[int], set[int]]:
-    """Versions whose searchable text this flush wrote, and versions it deleted."""
+def _touched(session: Session) -> tuple[list[Version], set[int], set[int]]:
+    """Versions this flush inserted together with all their attachments, other versions whose searchable text it
+    wrote, and versions it deleted."""
+    new = session.new
+    inserted: list[Version] = []
     written: set[int] = set()
     deleted: set[int] = set()
-    for obj in session.new:
+    for obj in new:
         if isinstance(obj, Version) and obj.id is not None:
-            written.add(obj.id)
+            inserted.append(obj)
         elif isinstance(obj, Attachment) and obj.version_id is not None:
             written.add(obj.version_id)
     # A changed row is indexed again only when its searchable text changed (not, say, a link to its exchange).
@@ -96,7 +105,15 @@ def _touched(session: Session) -> tuple[set[int], set[int]]:
             deleted.add(obj.id)
         elif isinstance(obj, Attachment) and obj.version_id is not None:
             written.add(obj.version_id)
-    return written - deleted, deleted
+    # What this flush wrote for a version it inserted with its attachments (as ingest does) is in memory: it is
+    # indexed from there rather than read back. Any other is read from the database.
+    fresh = [
+        v
+        for v in inserted
+        if v.id not in deleted and "attachments" in v.__dict__ and all(a in new for a in v.attachments)
+    ]
+    written |= {v.id for v in inserted} - {v.id for v in fresh}
+    return fresh, written - deleted - {v.id for v in fresh}, deleted
 
 
 def _changed(obj: object, *names: str) -> bool:
@@ -105,13 +122,20 @@ def _changed(obj: object, *names: str) -> bool:
 
 
 def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
-    written, deleted = _touched(session)
-    if not written and not deleted:
+    fresh, written, deleted = _touched(session)
+    if not fresh and not written and not deleted:
         return
     conn = session.connection()
     if deleted:
         drop_versions(conn, sorted(deleted))
+    if fresh:
+        # A version inserted now has no doc yet (a doc goes with its version: ON DELETE CASCADE), so none is dropped.
+        conn.execute(insert(SearchDoc), [_doc(v.id, v.report_id, v.title, v.text, _texts(v)) for v in fresh])
     index_versions(conn, sorted(written))
+
+
+def _texts(version: Version) -> list[str | None]:
+    return [a.text for a in sorted(version.attachments, key=lambda a: a.position)]
 
 
 def keep_index(sessions: sessionmaker[Session]) -> None:

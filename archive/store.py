@@ -9,10 +9,11 @@ import datetime as dt
 import enum
 import hashlib
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -28,6 +29,43 @@ class Outcome(enum.StrEnum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"
     SKIPPED = "skipped"  # fetched, but not a report (a plan, notice, news …)
+
+
+# zlib level of stored captures. Level 1 takes about half the time of level 6 on report pages and keeps a few
+# percent more bytes (bench/RESULTS.md, "Crawl throughput"); any level reads back the same.
+CAPTURE_ZLIB_LEVEL = 1
+_STORED = "fazhi_stored_captures"
+# Which exchange brought the bytes with this SHA-256: the page's (url None) or the file's at url.
+ExchangeFor = Callable[[str | None, str], int | None]
+
+# The statements every page runs are built once, with parameters: building and keying a new statement object for
+# each call cost more CPU than SQLite spends running it.
+_CAPTURE_KEY = select(Capture.sha256).where(Capture.sha256 == bindparam("sha256"))
+_CAPTURE_INSERT = {
+    "postgresql": pg_insert(Capture).on_conflict_do_nothing(),
+    "sqlite": sqlite_insert(Capture).on_conflict_do_nothing(),
+}
+# A report by its own URL or by one it was also found at: one statement (each side of the OR an index search).
+_REPORT_AT = select(Report).where(
+    or_(
+        and_(Report.site_id == bindparam("site_id"), Report.url == bindparam("url")),
+        Report.id.in_(
+            select(ReportURL.report_id).where(
+                ReportURL.site_id == bindparam("site_id"), ReportURL.url == bindparam("url")
+            )
+        ),
+    )
+)
+_SAME_TEXT = (
+    select(Report, Version)
+    .join(Version, Version.id == Report.current_version_id)
+    .where(
+        Version.content_sha256 == bindparam("content_sha256"),
+        Report.site_id == bindparam("site_id"),
+        Report.status == "active",
+    )
+)
+_FETCH_INSERT = insert(Fetch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,24 +89,40 @@ def canonical_url(url: str) -> str:
 def put_capture(session: Session, body: bytes) -> str:
     """Store `body` once under its SHA-256 (compressed); return the hash. Safe against a concurrent writer."""
     sha = hashlib.sha256(body).hexdigest()
-    if session.get(Capture, sha) is not None:
+    stored = _stored_in_transaction(session)
+    if sha in stored:  # a page's body is also its exchange's: looked up once a transaction
         return sha
-    values = {
-        "sha256": sha,
-        "size": len(body),
-        "compression": "zlib",
-        "body": zlib.compress(body, 6),
-        "created_at": utcnow(),
-    }
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(pg_insert(Capture).values(**values).on_conflict_do_nothing())
-    elif dialect == "sqlite":
-        session.execute(sqlite_insert(Capture).values(**values).on_conflict_do_nothing())
-    else:
-        session.add(Capture(**values))
-        session.flush()
+    # Only the key is read: a stored attachment's body can be megabytes, and it is not needed here. Captures are
+    # never ORM objects in a session, so the statements go to the connection, past the unit of work.
+    conn = session.connection()
+    if conn.scalar(_CAPTURE_KEY, {"sha256": sha}) is None:
+        values = {
+            "sha256": sha,
+            "size": len(body),
+            "compression": "zlib",
+            "body": zlib.compress(body, CAPTURE_ZLIB_LEVEL),
+            "created_at": utcnow(),
+        }
+        if (statement := _CAPTURE_INSERT.get(conn.dialect.name)) is not None:
+            conn.execute(statement, values)
+        else:
+            session.add(Capture(**values))
+            session.flush()
+    stored.add(sha)
     return sha
+
+
+def _stored_in_transaction(session: Session) -> set[str]:
+    """The captures this session's current transaction has stored or found (none inside a savepoint, which could
+    roll back what it stored while the transaction goes on)."""
+    transaction = session.get_transaction()
+    if transaction is None or session.in_nested_transaction():
+        return set()
+    held = session.info.get(_STORED)
+    if held is None or held[0] is not transaction:
+        # The transaction object is kept with its set, so a later transaction can never be mistaken for it.
+        held = session.info[_STORED] = (transaction, set())
+    return held[1]
 
 
 def read_capture(session: Session, sha256: str) -> bytes:
@@ -93,14 +147,10 @@ def sync_site(session: Session, site_id: str, name: str, region: str, platform: 
 def find_report(session: Session, site_id: str, url: str) -> Report | None:
     """The report at `url`: its own URL, or one it was also found at (moved, or posted in two columns)."""
     url = canonical_url(url)
-    report = session.scalars(select(Report).where(Report.site_id == site_id, Report.url == url)).one_or_none()
-    if report is not None:
-        return report
-    return session.scalars(
-        select(Report)
-        .join(ReportURL, ReportURL.report_id == Report.id)
-        .where(ReportURL.site_id == site_id, ReportURL.url == url)
-    ).one_or_none()
+    found = session.scalars(_REPORT_AT, {"site_id": site_id, "url": url}).all()
+    if len(found) > 1:  # its own URL wins over an alias
+        return next(r for r in found if r.site_id == site_id and r.url == url)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +187,7 @@ def _twin(session: Session, site_id: str, d: Derived, file_hashes: dict[str, str
     mine = identity(d, file_hashes)
     if mine.files is None:
         return None
-    candidates = session.execute(
-        select(Report, Version)
-        .join(Version, Version.id == Report.current_version_id)
-        .where(Version.content_sha256 == d.content_sha256, Report.site_id == site_id, Report.status == "active")
-    ).all()
+    candidates = session.execute(_SAME_TEXT, {"content_sha256": d.content_sha256, "site_id": site_id}).all()
     for report, version in candidates:
         hashes = [a.sha256 for a in version.attachments]
         files = None if any(h is None for h in hashes) else tuple(sorted(h for h in hashes if h))
@@ -181,24 +227,31 @@ def record_fetch(
     capture_sha256: str | None,
     crawl_run_id: int | None,
 ) -> None:
-    session.add(
-        Fetch(
-            crawl_run_id=crawl_run_id,
-            site_id=page.site_id,
-            url=canonical_url(page.url),
-            final_url=page.final_url,
-            status=page.status,
-            fetched_at=page.fetched_at,
-            content_type=page.content_type,
-            capture_sha256=capture_sha256,
-        )
+    # A row nothing reads back in the transaction: inserted on the connection, past the unit of work.
+    session.connection().execute(
+        _FETCH_INSERT,
+        {
+            "crawl_run_id": crawl_run_id,
+            "site_id": page.site_id,
+            "url": canonical_url(page.url),
+            "final_url": page.final_url,
+            "status": page.status,
+            "fetched_at": page.fetched_at,
+            "content_type": page.content_type,
+            "capture_sha256": capture_sha256,
+        },
     )
 
 
 def ingest(
-    session: Session, page: RawPage, crawl_run_id: int | None = None, derived: Derived | None = None
+    session: Session,
+    page: RawPage,
+    crawl_run_id: int | None = None,
+    derived: Derived | None = None,
+    exchange_for: ExchangeFor | None = None,
 ) -> IngestResult:
-    """Archive one fetched report page (status 200) with its attachments."""
+    """Archive one fetched report page (status 200) with its attachments; a new version's rows name the exchanges
+    that brought their bytes (`exchange_for`) as they are inserted."""
     sha = put_capture(session, page.body)
     record_fetch(session, page, sha, crawl_run_id)
     file_hashes: dict[str, str | None] = {f.url: put_capture(session, f.body) for f in page.files if f.body is not None}
@@ -266,16 +319,18 @@ def ingest(
 
     number = 1 if previous is None else previous.version + 1
     change = "new" if previous is None else "changed"
-    version = build_version(report.id, number, change, page.fetched_at, sha, d, file_hashes)
-    session.add(version)
-    set_current(report, version)
     _follow_metadata(report, d)
     report.last_changed_at = page.fetched_at
-    session.flush()
+    # The event before the version is added: the event's one read (the site's name) then has nothing new to flush,
+    # and event and version go in one flush (they commit together either way).
     if previous is None:
         events.report_new(session, report)
     else:
         events.report_changed(session, report, previous.text, d.text, number)
+    version = build_version(report.id, number, change, page.fetched_at, sha, d, file_hashes, exchange_for)
+    session.add(version)
+    set_current(report, version)
+    session.flush()
     return IngestResult(Outcome.NEW if previous is None else Outcome.CHANGED, report.id, number)
 
 
@@ -338,8 +393,14 @@ def build_version(
     capture_sha256: str,
     d: Derived,
     file_hashes: dict[str, str | None],
+    exchange_for: ExchangeFor | None = None,
 ) -> Version:
-    """A version row (with its attachment rows) for derived text `d` of the capture `capture_sha256`."""
+    """A version row (with its attachment rows) for derived text `d` of the capture `capture_sha256`; with
+    `exchange_for`, the rows name the exchanges that brought their bytes (else they are linked later, or never)."""
+
+    def exchange(url: str | None, sha256: str | None) -> int | None:
+        return exchange_for(url, sha256) if exchange_for is not None and sha256 is not None else None
+
     version = Version(
         report_id=report_id,
         version=number,
@@ -353,6 +414,7 @@ def build_version(
         extractor_version=d.extractor_version,
         encoding=d.encoding,
         replacement_chars=d.replacement_chars,
+        exchange_id=exchange(None, capture_sha256),
     )
     version.attachments = [
         Attachment(
@@ -363,6 +425,7 @@ def build_version(
             sha256=file_hashes.get(a.url),
             text=a.text,
             error=a.error,
+            exchange_id=exchange(a.url, file_hashes.get(a.url)),
         )
         for i, a in enumerate(d.attachments)
     ]

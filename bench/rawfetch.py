@@ -24,9 +24,12 @@ class RawFetchSpider(scrapy.Spider):
         self.fetched = 0
         self.t0 = 0.0
         self.t1 = 0.0
+        self.cpu0 = 0.0
+        self.cpu1 = 0.0
 
     async def start(self) -> AsyncIterator[Any]:
         self.t0 = time.perf_counter()
+        self.cpu0 = time.process_time()
         for r in self.todo:
             yield scrapy.Request(
                 r["url"],
@@ -40,6 +43,7 @@ class RawFetchSpider(scrapy.Spider):
     def parse(self, response: Response) -> None:
         self.fetched += 1
         self.t1 = time.perf_counter()
+        self.cpu1 = time.process_time()
 
 
 def main() -> None:
@@ -58,7 +62,11 @@ def main() -> None:
     process.start()
     spider = crawler.spider
     assert isinstance(spider, RawFetchSpider)
-    print(json.dumps({"pages": spider.fetched, "seconds": spider.t1 - spider.t0}))
+    print(
+        json.dumps(
+            {"pages": spider.fetched, "seconds": spider.t1 - spider.t0, "cpu_seconds": spider.cpu1 - spider.cpu0}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -53,19 +53,22 @@ class ArchivePipeline:
                 page, extracted = (item.page, item.extracted) if isinstance(item, FetchedPage) else (item, None)
                 page, _ = recheck.reuse_archived(session, page)
                 derived = derive(page, extracted)
-                result = store.ingest(session, page, crawl_run_id=run_id, derived=derived)
+                page_ex, files_ex = _sources(page.exchanges, page.files, held, ids)
+                answer = exchanges.answers(session, page_ex, files_ex)
+                result = store.ingest(session, page, crawl_run_id=run_id, derived=derived, exchange_for=answer)
                 skipped = result.outcome is store.Outcome.SKIPPED
                 self._inc("skipped_not_report" if skipped else f"reports_{result.outcome.value}")
                 archived = (page, derived, result)
                 report_id = result.report_id
-                _link(session, result, page.exchanges, page.files, held, ids)
+                if result.outcome not in (store.Outcome.NEW, store.Outcome.CHANGED):  # a new version is linked
+                    _link(session, result, page_ex, files_ex)
             elif isinstance(item, FilesChanged):
                 result = recheck.ingest_changed_files(
                     session, item.site_id, item.url, item.files, item.fetched_at, crawl_run_id=run_id
                 )
                 self._inc(f"reports_{result.outcome.value}")
                 report_id = result.report_id
-                _link(session, result, (), item.files, held, ids)
+                _link(session, result, *_sources((), item.files, held, ids))
             elif isinstance(item, PageNotModified):
                 if (report := store.mark_unchanged(session, item.site_id, item.url, item.fetched_at)) is not None:
                     self._inc("reports_unchanged")
@@ -102,20 +105,23 @@ def _exchanges(item: Any) -> list[ExchangeRecord]:
     return held
 
 
-def _link(
-    session: Session,
-    result: store.IngestResult,
-    page: Sequence[ExchangeRecord],
-    files: Sequence[RawFile],
-    held: list[ExchangeRecord],
-    ids: list[int],
-) -> None:
+Sources = tuple[Sequence[ExchangeRecord], Sequence[int]]
+
+
+def _sources(
+    page: Sequence[ExchangeRecord], files: Sequence[RawFile], held: list[ExchangeRecord], ids: list[int]
+) -> tuple[Sources, dict[str, Sources]]:
+    """The exchanges (records and their ids) that brought an item's page and each of its files."""
+    by_record = {id(rec): i for rec, i in zip(held, ids, strict=True)}
+
+    def of(records: Sequence[ExchangeRecord]) -> Sources:
+        return records, [by_record[id(r)] for r in records]
+
+    return of(page), {f.url: of(f.exchanges) for f in files}
+
+
+def _link(session: Session, result: store.IngestResult, page: Sources, files: dict[str, Sources]) -> None:
     """Point the version archived from this item at the exchanges that brought its page and files."""
     if result.report_id is None or result.version is None:
         return
-    by_record = {id(rec): i for rec, i in zip(held, ids, strict=True)}
-
-    def of(records: Sequence[ExchangeRecord]) -> tuple[Sequence[ExchangeRecord], list[int]]:
-        return records, [by_record[id(r)] for r in records]
-
-    exchanges.link_version(session, result.report_id, result.version, of(page), {f.url: of(f.exchanges) for f in files})
+    exchanges.link_version(session, result.report_id, result.version, page, files)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 # Light modules (the standard library only) at once; `classify` also names its module, which must not win.
 from archive.extract.classify import Classification, classify, title_may_be_report
-from archive.extract.normalize import normalize_text, text_sha256
+from archive.extract.normalize import normalize_text, parts_sha256, text_sha256
 from archive.extract.types import AttachmentLink, Extracted
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ __all__ = [
     "extract_file",
     "extract_page",
     "normalize_text",
+    "parts_sha256",
     "text_sha256",
     "title_may_be_report",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Ideographs (BMP, Extension A, compatibility, supplementary planes), kana, CJK and full-width punctuation,
 # and the curly quotes, dashes and ellipsis Chinese text uses.
@@ -64,6 +66,9 @@ def _drop_wrapping(text: str) -> str:
     return "".join(out)
 
 
+# A version's texts are normalized for its content hash and again, moments later, folded for the search index:
+# the few latest are kept (NFKC is the costly part of both).
+@functools.lru_cache(maxsize=8)
 def normalize_text(text: str) -> str:
     """The canonical form of a report text, used only for hashing and comparison, never for display.
 
@@ -92,3 +97,10 @@ def kept_lines(text: str) -> list[str]:
 def text_sha256(text: str) -> str:
     """Hex SHA-256 of the normalized text (UTF-8)."""
     return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+
+
+def parts_sha256(parts: Iterable[str]) -> str:
+    """`text_sha256` of the parts joined by line breaks, from each part normalized on its own: the same hash, since
+    normalizing works line by line and drops empty lines."""
+    normal = "\n".join(n for n in map(normalize_text, parts) if n)
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
