@@ -104,9 +104,11 @@ def share_engine(engine: Engine) -> Iterator[None]:
 
 def write_lock_first(engine: Engine) -> None:
     """On SQLite, every transaction of `engine` takes the write lock when it begins (BEGIN IMMEDIATE), waiting for
-    it as long as the busy timeout allows. Needed when several processes crawl into one file: a transaction that
-    read first and then writes fails at once ("database is locked", no waiting) if another process wrote in
-    between, and the page would be lost. On PostgreSQL nothing changes."""
+    it as long as the busy timeout allows. Needed whenever several processes crawl into one file (the workers of one
+    crawl, the scheduler's crawls running at once): a transaction that read first and then writes fails at once
+    ("database is locked", no waiting) if another process wrote in between, and the page would be lost. Within one
+    process the transactions come one after another (the pipeline is synchronous), so nothing waits there. On
+    PostgreSQL nothing changes."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -132,6 +134,7 @@ def archive_link(crawler: Crawler) -> ArchiveLink:
         else:
             engine = make_engine(config.db_url)
             prepare_for_crawl(engine)  # `fazhi crawl` did it already; `scrapy crawl` alone did not
+            write_lock_first(engine)
             link = ArchiveLink(config, engine, make_sessionmaker(engine), sites)
         crawler._fazhi_archive = link  # type: ignore[attr-defined]
     return link

@@ -68,8 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if processes > 1:
         return run_workers(shares([site.id for site in sites], processes))
     engine = make_engine(config.db_url)
-    if args.worker:
-        write_lock_first(engine)  # other workers write to the same archive
+    write_lock_first(engine)  # other crawl processes (workers, the scheduler's crawls) may write to the same file
     settings = get_project_settings()
     if settings.get("BOT_NAME") != "fazhi":
         settings.setmodule("crawler.settings", priority="project")

@@ -19,8 +19,8 @@ from contextlib import suppress
 from types import FrameType
 from typing import IO
 
-# Given to each worker: it crawls its share in-process (never splits again), and its archive transactions take
-# SQLite's write lock first (crawler.link.write_lock_first), since other processes write to the same file.
+# Given to each worker: it crawls its share in-process (never splits again). Its archive transactions take SQLite's
+# write lock first (crawler.link.write_lock_first), as every crawl process's do, since others write to the same file.
 WORKER_FLAG = "--worker"
 
 
