@@ -11,6 +11,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +22,7 @@ from archive.errors import ArchiveError
 from archive.render import console, err_console, print_json
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session
 
     from archive.paging import Page
@@ -81,20 +83,62 @@ def page_caption(page: Page[Any], noun: str) -> str | None:
 @contextmanager
 def archive_session(config: Config) -> Iterator[Session]:
     """A session on an existing archive at this release's schema; reads never create or migrate one."""
-    from archive.db import make_engine, make_sessionmaker
+    from archive.db import make_sessionmaker
+
+    with _checked_engine(config) as engine, make_sessionmaker(engine)() as session:
+        yield session
+
+
+@contextmanager
+def archive_connection(config: Config) -> Iterator[Connection]:
+    """A connection on an existing archive at this release's schema, for the reads that need no ORM (archive.query):
+    the quick commands do not wait for SQLAlchemy's ORM to load."""
+    with _checked_engine(config) as engine, engine.connect() as conn:
+        yield conn
+
+
+@contextmanager
+def _checked_engine(config: Config) -> Iterator[Engine]:
+    from archive.db import make_engine
     from archive.migrate import check_schema
 
     engine = make_engine(config.db_url, create=False)
     try:
         check_schema(engine)
-        with make_sessionmaker(engine)() as session:
-            yield session
+        yield engine
     finally:
         engine.dispose()
 
 
+# Commands defined in modules of their own, each imported when its command is asked for (or the command list is
+# shown), so that starting `fazhi show` does not load the others' modules.
+LAZY_COMMANDS = {
+    "alerts": "archive.cli_alerts",
+    "coverage": "archive.cli_coverage",
+    "export": "archive.cli_export",
+    "relist": "archive.cli_lists",
+    "vanished": "archive.cli_lists",
+    "schedule": "archive.cli_schedule",
+    "runs": "archive.cli_schedule",
+    "sites": "archive.cli_sites",  # the group is in cli_schedule, its `check` in cli_sites
+    "serve": "archive.cli_web",
+}
+
+
 class FazhiGroup(click.Group):
-    """The one place failures become output: one line on stderr and the error's exit code, never a traceback."""
+    """The one place failures become output: one line on stderr and the error's exit code, never a traceback.
+
+    The commands of LAZY_COMMANDS are added to the group by importing their module, on first use.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = LAZY_COMMANDS.get(cmd_name)
+        if module is not None:
+            import_module(module)  # its decorators add the command to this group (once: it is then in sys.modules)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -172,9 +216,9 @@ def reports(
     from archive import query
     from archive.render import reports_table
 
-    with archive_session(config) as session:
+    with archive_connection(config) as conn:
         page = query.list_reports(
-            session, site=site, year=year, kind=kind, status=status, since=since, limit=limit, offset=offset
+            conn, site=site, year=year, kind=kind, status=status, since=since, limit=limit, offset=offset
         )
     rows = [r.to_json() for r in page.items]
     if as_json:
@@ -194,8 +238,8 @@ def show(report_id: int, version: int | None, as_json: bool, config: Config) -> 
     """Show one report's text and metadata (latest version unless --version)."""
     from archive import query
 
-    with archive_session(config) as session:
-        doc = query.show_report(session, report_id, version).to_json()
+    with archive_connection(config) as conn:
+        doc = query.show_report(conn, report_id, version).to_json()
     if as_json:
         print_json(doc)
         return
@@ -233,8 +277,8 @@ def history(report_id: int, as_json: bool, config: Config) -> None:
     from archive import query
     from archive.render import history_table
 
-    with archive_session(config) as session:
-        rows = [v.to_json() for v in query.history(session, report_id).items]
+    with archive_connection(config) as conn:
+        rows = [v.to_json() for v in query.history(conn, report_id).items]
     if as_json:
         print_json(rows)
     else:
@@ -251,14 +295,14 @@ def diff(report_id: int, from_version: int | None, to_version: int | None, confi
     from archive import query
     from archive.diff import diff_texts
 
-    with archive_session(config) as session:
+    with archive_connection(config) as conn:
         if from_version is not None:
-            query.get_version(session, report_id, from_version)  # a bad --from is reported before --to
-        new = query.get_version(session, report_id, to_version)
+            query.get_version(conn, report_id, from_version)  # a bad --from is reported before --to
+        new = query.get_version(conn, report_id, to_version)
         if from_version is None and new.version == 1:
             console.print(f"report {report_id} has only one version: nothing to compare")
             return
-        old = query.get_version(session, report_id, new.version - 1 if from_version is None else from_version)
+        old = query.get_version(conn, report_id, new.version - 1 if from_version is None else from_version)
     d = diff_texts(old.text, new.text, f"version {old.version}", f"version {new.version}")
     if not d.unified:
         console.print(f"versions {old.version} and {new.version} have the same text")
@@ -422,18 +466,6 @@ def demo() -> None:
     from archive.demo import run_demo
 
     sys.exit(run_demo(Config.from_env()))
-
-
-# Defined in modules of their own on the group above; imported here so that `fazhi` has them.
-from archive import (  # noqa: E402, F401
-    cli_alerts,
-    cli_coverage,
-    cli_export,
-    cli_lists,
-    cli_schedule,
-    cli_sites,
-    cli_web,
-)
 
 
 def main() -> None:

@@ -11,6 +11,12 @@ from archive.errors import BadUsage
 
 DEFAULT_HOME = Path("~/.local/share/fazhi")
 DEFAULT_CRAWL_TIMEOUT = 3600.0  # seconds one site's crawl may take, unless its registry entry says otherwise
+# FAZHI_CRAWL_PROCESSES=auto: one crawl process per this many sites, up to one per core. A process spent 16-20 ms of
+# CPU per page (bench/thousand.py), so one core keeps up with some 50-60 pages/s, about a hundred sites crawled
+# politely at once. Below that a second process only costs: its start-up (a few seconds of CPU), its own memory
+# (100-200 MiB), and on SQLite the processes take turns to write. Not the default: on a shared 2-core machine two
+# processes spent more CPU per page than one and were not faster (bench/RESULTS.md, "Many sites").
+SITES_PER_CRAWL_PROCESS = 100
 BUNDLED_SITES = Path(__file__).resolve().parent.parent / "crawler" / "sites.yaml"
 
 
@@ -21,6 +27,7 @@ class Config:
     sites_path: Path
     notify_urls: tuple[str, ...] = ()
     crawl_timeout: float = DEFAULT_CRAWL_TIMEOUT
+    crawl_processes: int | None = 1  # how many processes one crawl spreads its sites over; None: `auto`
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -30,7 +37,23 @@ class Config:
         sites = Path(env["FAZHI_SITES"]).expanduser() if env.get("FAZHI_SITES") else BUNDLED_SITES
         notify = tuple(env.get("FAZHI_NOTIFY", "").split())
         timeout = _seconds(env.get("FAZHI_CRAWL_TIMEOUT"), "FAZHI_CRAWL_TIMEOUT", DEFAULT_CRAWL_TIMEOUT)
-        return cls(home=home, db_url=db_url, sites_path=sites, notify_urls=notify, crawl_timeout=timeout)
+        processes = _count(env.get("FAZHI_CRAWL_PROCESSES") or "1", "FAZHI_CRAWL_PROCESSES")
+        return cls(
+            home=home,
+            db_url=db_url,
+            sites_path=sites,
+            notify_urls=notify,
+            crawl_timeout=timeout,
+            crawl_processes=processes,
+        )
+
+    def crawl_processes_for(self, n_sites: int) -> int:
+        """How many crawl processes `n_sites` sites are spread over: FAZHI_CRAWL_PROCESSES, or for `auto` one per
+        SITES_PER_CRAWL_PROCESS sites up to one per core; never more than there are sites."""
+        wanted = self.crawl_processes
+        if wanted is None:
+            wanted = min(os.cpu_count() or 1, -(-n_sites // SITES_PER_CRAWL_PROCESS))
+        return max(1, min(wanted, n_sites))
 
     def with_overrides(
         self,
@@ -59,6 +82,7 @@ class Config:
         if self.notify_urls:
             env["FAZHI_NOTIFY"] = " ".join(self.notify_urls)
         env["FAZHI_CRAWL_TIMEOUT"] = repr(self.crawl_timeout)
+        env["FAZHI_CRAWL_PROCESSES"] = "auto" if self.crawl_processes is None else str(self.crawl_processes)
         return env
 
     @property
@@ -76,3 +100,16 @@ def _seconds(value: str | None, name: str, default: float) -> float:
     if not seconds > 0 or seconds == float("inf"):
         raise BadUsage(f"{name}={value!r} must be a number of seconds above 0")
     return seconds
+
+
+def _count(value: str, name: str) -> int | None:
+    """A positive whole number, or None for `auto`."""
+    if value.strip().lower() == "auto":
+        return None
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise BadUsage(f"{name}={value!r} must be a whole number above 0, or `auto`")
+    return count

@@ -5,15 +5,17 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-from sqlalchemy.orm import Session, sessionmaker
 
 from archive.errors import BadUsage, CannotOpen, MissingArchive
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 URL_EXAMPLES = "sqlite:///path/fazhi.db or postgresql+psycopg://user@host/db"
 
@@ -123,7 +125,10 @@ def _switch_to_wal(cur: Any, wait: float = 30.0) -> None:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    # Imported here: the index module needs the models, which need nothing from this module.
+    # Imported here: the read commands that use a Connection alone (archive.cli) never load the ORM. And the index
+    # module needs the models, which need nothing from this module.
+    from sqlalchemy.orm import sessionmaker
+
     from archive.search_index import keep_index
 
     sessions = sessionmaker(engine, expire_on_commit=False)

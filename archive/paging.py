@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, TypeVarTuple
 
-from sqlalchemy import Row, Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, Select, func, select
 
 from archive.errors import BadUsage
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class Record(Protocol):
@@ -45,7 +47,9 @@ def check_window(limit: int | None, offset: int) -> None:
         raise BadUsage(f"offset must be 0 or more, not {offset}")
 
 
-def paginate(session: Session, stmt: Select[*Ts], limit: int | None, offset: int) -> tuple[Sequence[Row[*Ts]], int]:
+def paginate(
+    session: Session | Connection, stmt: Select[*Ts], limit: int | None, offset: int
+) -> tuple[Sequence[Row[*Ts]], int]:
     """The rows of `stmt` (already ordered) in the window, and how many rows it has in all."""
     check_window(limit, offset)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

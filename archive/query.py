@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, Select, false, func, select
 
 from archive.errors import BadUsage, NotFound
-from archive.extract.sections import Outline, outline_report
-from archive.models import Attachment, Report, Site, Version
 from archive.paging import Page, paginate
+from archive.tables import attachment, report, report_version
+from archive.tables import site as site_table
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from archive.extract.sections import Outline
+
+    # The queries here are SQLAlchemy Core over the tables, not the ORM: `fazhi reports`, `show` and `diff` run them
+    # on a Connection and so never import the ORM, whose import takes longer than the rest of such a command
+    # (tests/test_cli_startup.py). A Session (the web UI, the exporters) runs the same statements.
+    Reader = Connection | Session
 
 # Ids and version numbers are 64-bit integers in the database; a larger number names nothing (and would overflow).
 _MAX_ID = 2**63 - 1
@@ -41,7 +50,8 @@ class ReportRecord:
     last_changed_at: dt.datetime
 
     @classmethod
-    def of(cls, report: Report, site: Site, version_count: int) -> ReportRecord:
+    def of(cls, report: Any, site: Any, version_count: int) -> ReportRecord:
+        """From a report and its site: ORM objects, or anything with their column names as attributes."""
         return cls(
             report.id,
             report.site_id,
@@ -57,6 +67,11 @@ class ReportRecord:
             report.first_seen_at,
             report.last_changed_at,
         )
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> ReportRecord:
+        """From a row of _reports()."""
+        return cls.of(row, _SiteOfRow(row.region, row.site_name), row.version_count)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,24 +91,55 @@ class ReportRecord:
         }
 
 
-def _report_dict(report: Report, site: Site, version_count: int) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _SiteOfRow:
+    region: str
+    name: str
+
+
+def _report_dict(report: Any, site: Any, version_count: int) -> dict[str, Any]:
     return ReportRecord.of(report, site, version_count).to_json()
+
+
+def _reports() -> Select[Any]:
+    """Reports with what a ReportRecord needs of their site, and their version count."""
+    # Versions are numbered 1..n, so the current version's number is the report's version count.
+    return (
+        select(
+            report.c.id,
+            report.c.site_id,
+            report.c.publisher,
+            report.c.title,
+            report.c.kind,
+            report.c.year,
+            report.c.published_date,
+            report.c.url,
+            report.c.status,
+            report.c.first_seen_at,
+            report.c.last_changed_at,
+            site_table.c.region,
+            site_table.c.name.label("site_name"),
+            func.coalesce(report_version.c.version, 0).label("version_count"),
+        )
+        .join(site_table, site_table.c.id == report.c.site_id)
+        .outerjoin(report_version, report_version.c.id == report.c.current_version_id)
+    )
 
 
 # How a listing of reports can be sorted: each key's columns, with True for those that run newest first.
 # `-key` reverses every column; the report id comes last so that pages never overlap.
 REPORT_ORDERS: dict[str, tuple[tuple[Any, bool], ...]] = {
-    "site": ((Report.site_id, False), (Report.year, True)),
-    "year": ((Report.year, False), (Report.site_id, False)),
-    "published": ((Report.published_date, False), (Report.site_id, False)),
-    "changed": ((Report.last_changed_at, False), (Report.site_id, False)),
-    "title": ((Report.title, False), (Report.site_id, False)),
+    "site": ((report.c.site_id, False), (report.c.year, True)),
+    "year": ((report.c.year, False), (report.c.site_id, False)),
+    "published": ((report.c.published_date, False), (report.c.site_id, False)),
+    "changed": ((report.c.last_changed_at, False), (report.c.site_id, False)),
+    "title": ((report.c.title, False), (report.c.site_id, False)),
 }
 
 
 def _report_order(order: str | None) -> list[Any]:
     if order is None:
-        return [Report.site_id, Report.year.desc(), Report.id]  # the CLI's order, as it always was
+        return [report.c.site_id, report.c.year.desc(), report.c.id]  # the CLI's order, as it always was
     key = order
     reverse = key.startswith("-")
     columns = REPORT_ORDERS.get(key.removeprefix("-"))
@@ -102,11 +148,11 @@ def _report_order(order: str | None) -> list[Any]:
         raise BadUsage(f"cannot sort reports by {key!r}: choose one of {choices} (a leading - reverses)")
     # Unknown years and dates go last either way: SQLite and PostgreSQL disagree on where NULLs sort by default.
     out = [(col.desc() if desc != reverse else col.asc()).nulls_last() for col, desc in columns]
-    return [*out, Report.id.desc() if reverse else Report.id]
+    return [*out, report.c.id.desc() if reverse else report.c.id]
 
 
 def list_reports(
-    session: Session,
+    session: Reader,
     site: str | None = None,
     year: int | None = None,
     kind: str | None = None,
@@ -119,52 +165,78 @@ def list_reports(
 ) -> Page[ReportRecord]:
     """Reports by site, newest year first (or by `order`, see REPORT_ORDERS); `since`: only those first seen,
     changed or removed at or after it; `region`: only sites whose region holds those characters."""
-    # Versions are numbered 1..n, so the current version's number is the report's version count.
-    stmt = (
-        select(Report, Site, func.coalesce(Version.version, 0))
-        .join(Site, Site.id == Report.site_id)
-        .outerjoin(Version, Version.id == Report.current_version_id)
-        .order_by(*_report_order(order))
-    )
+    stmt = _reports().order_by(*_report_order(order))
     if site:
-        stmt = stmt.where(Report.site_id == site)
+        stmt = stmt.where(report.c.site_id == site)
     if region:
-        stmt = stmt.where(Site.region.contains(region, autoescape=True))
+        stmt = stmt.where(site_table.c.region.contains(region, autoescape=True))
     if year:
-        stmt = stmt.where(Report.year == year)
+        stmt = stmt.where(report.c.year == year)
     if kind:
-        stmt = stmt.where(Report.kind == kind)
+        stmt = stmt.where(report.c.kind == kind)
     if status:
-        stmt = stmt.where(Report.status == status)
+        stmt = stmt.where(report.c.status == status)
     if since is not None:
-        stmt = stmt.where(Report.last_changed_at >= since)
+        stmt = stmt.where(report.c.last_changed_at >= since)
     rows, total = paginate(session, stmt, limit, offset)
-    return Page(tuple(ReportRecord.of(r, s, n) for r, s, n in rows), total, limit, offset)
+    return Page(tuple(ReportRecord.from_row(row) for row in rows), total, limit, offset)
 
 
-def _load(session: Session, report_id: int) -> tuple[Report, Site]:
-    report = session.get(Report, report_id) if 0 < report_id <= _MAX_ID else None
-    if report is None:
+def _load(session: Reader, report_id: int) -> ReportRecord:
+    row = session.execute(_reports().where(report.c.id == report_id)).first() if 0 < report_id <= _MAX_ID else None
+    if row is None:
         raise NotFound(f"no report with id {report_id} (see `fazhi reports`)")
-    site = session.get(Site, report.site_id)
-    assert site is not None
-    return report, site
+    return ReportRecord.from_row(row)
 
 
-def get_version(session: Session, report_id: int, version: int | None = None) -> Version:
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """One version of a report with its text, as read for `fazhi show` and `fazhi diff`."""
+
+    id: int
+    version: int
+    fetched_at: dt.datetime
+    content_sha256: str
+    extractor_version: str
+    encoding: str | None
+    replacement_chars: int
+    text: str
+
+
+def get_version(session: Reader, report_id: int, version: int | None = None) -> StoredVersion:
     """A report's version `version` (numbered from 1), or its current one when None."""
     if version is not None and version < 1:
         raise BadUsage(f"version numbers start at 1, not {version} (see `fazhi history {report_id}`)")
-    report, _ = _load(session, report_id)
+    v = report_version
     if version is None:
-        if report.current_version is None:
+        found = v.c.id == report.c.current_version_id
+    else:
+        number = v.c.version == version if version <= _MAX_ID else false()
+        found = (v.c.report_id == report.c.id) & number
+    # The report outer-joined to the version: no row is no report, a row without a version is no such version.
+    stmt = (
+        select(
+            report.c.id.label("report_id"),
+            v.c.id,
+            v.c.version,
+            v.c.fetched_at,
+            v.c.content_sha256,
+            v.c.extractor_version,
+            v.c.encoding,
+            v.c.replacement_chars,
+            v.c.text,
+        )
+        .select_from(report.outerjoin(v, found))
+        .where(report.c.id == report_id)
+    )
+    row = session.execute(stmt).first() if 0 < report_id <= _MAX_ID else None
+    if row is None:
+        raise NotFound(f"no report with id {report_id} (see `fazhi reports`)")
+    if row.id is None:
+        if version is None:
             raise NotFound(f"report {report_id} has no text")
-        return report.current_version
-    stmt = select(Version).where(Version.report_id == report_id)
-    found = session.scalars(stmt.where(Version.version == version)).first() if version <= _MAX_ID else None
-    if found is None:
         raise NotFound(f"report {report_id} has no version {version} (see `fazhi history {report_id}`)")
-    return found
+    return StoredVersion(*row[1:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +248,8 @@ class AttachmentRecord:
     text: str | None
 
     @classmethod
-    def of(cls, a: Attachment) -> AttachmentRecord:
+    def of(cls, a: Any) -> AttachmentRecord:
+        """From an attachment row (or object)."""
         return cls(a.url, a.filename, a.media_type, a.sha256, a.text)
 
     def to_json(self) -> dict[str, Any]:
@@ -221,13 +294,20 @@ class ReportDetail:
         }
 
 
-def show_report(session: Session, report_id: int, version: int | None = None) -> ReportDetail:
+def show_report(session: Reader, report_id: int, version: int | None = None) -> ReportDetail:
+    # Imported here: `fazhi reports` and `diff` need no section outline.
+    from archive.extract.sections import outline_report
+
     v = get_version(session, report_id, version)
-    report, site = _load(session, report_id)
-    count = report.current_version.version if report.current_version is not None else 0
-    found, source = outline_report(report.kind, report.year, v.text, [a.text for a in v.attachments])
+    record = _load(session, report_id)
+    attachments = session.execute(
+        select(attachment.c.url, attachment.c.filename, attachment.c.media_type, attachment.c.sha256, attachment.c.text)
+        .where(attachment.c.version_id == v.id)
+        .order_by(attachment.c.position)
+    ).all()
+    found, source = outline_report(record.kind, record.year, v.text, [a.text for a in attachments])
     return ReportDetail(
-        ReportRecord.of(report, site, count),
+        record,
         v.version,
         v.fetched_at,
         v.content_sha256,
@@ -235,7 +315,7 @@ def show_report(session: Session, report_id: int, version: int | None = None) ->
         v.encoding,
         v.replacement_chars,
         v.text,
-        tuple(AttachmentRecord.of(a) for a in v.attachments),
+        tuple(AttachmentRecord.of(a) for a in attachments),
         found,
         source,
     )
@@ -276,13 +356,14 @@ class VersionRecord:
         }
 
 
-def history(session: Session, report_id: int, limit: int | None = None, offset: int = 0) -> Page[VersionRecord]:
+def history(session: Reader, report_id: int, limit: int | None = None, offset: int = 0) -> Page[VersionRecord]:
     """A report's versions, oldest first."""
     _load(session, report_id)
-    stmt = select(Version).where(Version.report_id == report_id).order_by(Version.version)
-    rows, total = paginate(session, stmt, limit, offset)
-    items = tuple(
-        VersionRecord(v.version, v.fetched_at, v.content_sha256, v.chars, v.change, v.extractor_version)
-        for (v,) in rows
+    v = report_version
+    stmt = (
+        select(v.c.version, v.c.fetched_at, v.c.content_sha256, v.c.chars, v.c.change, v.c.extractor_version)
+        .where(v.c.report_id == report_id)
+        .order_by(v.c.version)
     )
-    return Page(items, total, limit, offset)
+    rows, total = paginate(session, stmt, limit, offset)
+    return Page(tuple(VersionRecord(*row) for row in rows), total, limit, offset)

@@ -1,9 +1,10 @@
 """Search benchmark: the bigram index against the substring scan it replaced, on SQLite and PostgreSQL.
 
 Builds an archive of `--versions` report versions of realistic length from the fixture report texts (paragraphs
-shuffled, digits and punctuation widths varied, a fifth of the reports corrected once), indexes it with the code
-the migration uses, then times queries of 2, 4 and 8 characters and phrases (through `archive.search.search`,
-20 results, snippets included) beside the scan `fazhi search` did before (LIKE over every latest text).
+shuffled, digits and punctuation widths varied, a fifth of the reports with a second version drawn afresh rather
+than corrected), indexes it with the code the migration uses, then times queries of 2, 4 and 8 characters and
+phrases (through `archive.search.search`, 20 results, snippets included) beside the scan `fazhi search` did before
+(LIKE over every latest text).
 """
 
 from __future__ import annotations
@@ -288,7 +289,8 @@ def main() -> None:
         f"SQLite {sqlite3.sqlite_version}, PostgreSQL 15. `python bench/search.py --versions {args.versions} "
         f"--chars {args.chars} --queries {args.queries} --scan-queries {args.scan_queries}`.",
         "",
-        f"{args.versions} versions (one in six reports corrected once) of about {args.chars} characters of page text "
+        f"{args.versions} versions "
+        f"(a fifth of the reports with a second, freshly drawn version) of about {args.chars} characters of page text "
         "each, built from the fixture report texts (paragraphs drawn at random, numbers changed, some punctuation "
         "half-width and digits full-width). Queries are random substrings of those texts, so most of them are "
         "common (法治, 行政执法). Index: `archive.search.search`, latest versions, 20 results with snippets; scan: "

@@ -1,5 +1,6 @@
 """Many sites at once: the real crawl path (`archive.crawling.crawl`, what `fazhi crawl` runs: one `crawler.run`
-process, one Scrapy crawler per site in one reactor) over N simulated sites with the real politeness settings
+process, one Scrapy crawler per site in one reactor, or the sites spread over several such processes with
+`--processes`, FAZHI_CRAWL_PROCESSES) over N simulated sites with the real politeness settings
 (`crawler.settings`, registry delay 1 s), into a fresh SQLite archive. `python bench/thousand.py [--sizes 10 100]`.
 
 The simulated sites are copies of the simulator's four site specs under distinct ids (`yuhang-0007` …), each a
@@ -9,8 +10,9 @@ simulator); the simulator's own SiteServer gives each site a thread polling 20 t
 would measure the simulator's polling instead of the crawl.
 
 Measured, per N: wall time of the whole crawl against the slowest of the four kinds crawled alone (same settings),
-peak resident memory (VmHWM), CPU seconds (user + sys) and peak open sockets of the crawl process, CPU of the
-simulator process, database growth, pages/s and sites that did not finish. Each run is capped (`--cap`, the crawl's
+peak resident memory (VmHWM), CPU seconds (user + sys, and per page) and peak open sockets of the crawl process,
+how long its main thread waited for a CPU (a shared machine's share, /proc/PID/schedstat), CPU of the simulator
+process, database growth, pages/s and sites that did not finish. Each run is capped (`--cap`, the crawl's
 own per-site wall-clock limit, FAZHI_CRAWL_TIMEOUT), so a size one machine cannot finish shows how far it got.
 """
 
@@ -131,13 +133,21 @@ def children(pid: int) -> list[int]:
 
 @dataclass
 class Sampler:
-    """Every half second: the `crawler.run` child's peak RSS, open sockets and threads."""
+    """Every half second, over the `crawler.run` child and its workers (when the crawl is spread over several
+    processes): their resident size, open sockets and threads, summed, keeping the peak (one process: its VmHWM),
+    and how long their main threads have waited runnable for a CPU (each process's last sample, up to half a
+    second before it ended)."""
 
     peak_rss: float = 0.0
     peak_sockets: int = 0
     peak_threads: int = 0
     crawler_pid: int | None = None
+    waited: dict[int, float] = field(default_factory=dict)  # per process, seconds runnable but not running
     _stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def runq_wait(self) -> float:
+        return sum(self.waited.values())
 
     def run(self) -> None:
         while not self._stop.wait(0.5):
@@ -151,14 +161,20 @@ class Sampler:
                     self.crawler_pid = pid
             if self.crawler_pid is None:
                 return
-        proc = Path(f"/proc/{self.crawler_pid}")
-        status = dict(line.split(":", 1) for line in (proc / "status").read_text().splitlines() if ":" in line)
-        self.peak_rss = max(self.peak_rss, int(status["VmHWM"].split()[0]) / 1024)
-        self.peak_threads = max(self.peak_threads, int(status["Threads"]))
-        sockets = 0
-        for fd in (proc / "fd").iterdir():
-            with suppress(OSError):
-                sockets += os.readlink(fd).startswith("socket:")
+        rss = sockets = threads = 0
+        pids = [self.crawler_pid, *children(self.crawler_pid)]
+        for pid in pids:
+            with suppress(OSError, ValueError):  # a worker that just ended
+                proc = Path(f"/proc/{pid}")
+                status = dict(line.split(":", 1) for line in (proc / "status").read_text().splitlines() if ":" in line)
+                rss += int(status["VmHWM" if len(pids) == 1 else "VmRSS"].split()[0])
+                threads += int(status["Threads"])
+                self.waited[pid] = int((proc / "schedstat").read_text().split()[1]) / 1e9  # ns
+                for fd in (proc / "fd").iterdir():
+                    with suppress(OSError):
+                        sockets += os.readlink(fd).startswith("socket:")
+        self.peak_rss = max(self.peak_rss, rss / 1024)
+        self.peak_threads = max(self.peak_threads, threads)
         self.peak_sockets = max(self.peak_sockets, sockets)
 
     def __enter__(self) -> Sampler:
@@ -189,18 +205,27 @@ class Measured:
     site_max: float
     first_start: float  # from the call to the first site's start, and to the last site's start
     last_start: float
+    runq_wait: float = 0.0  # seconds the crawl's main thread waited for a CPU (0 in results saved before it was)
+    load: float = 0.0  # the machine's 1-minute load average when the crawl returned
+    processes: int = 1  # crawl processes the sites were spread over (FAZHI_CRAWL_PROCESSES)
 
 
 def db_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
-def measure(n_sites: int, cap: float, scale: int, only: str | None = None) -> Measured:
+def measure(n_sites: int, cap: float, scale: int, only: str | None = None, processes: int | None = None) -> Measured:
     with tempfile.TemporaryDirectory(prefix="fazhi-thousand-") as d:
         tmp = Path(d)
         sites = Sites(n_sites, tmp, only, scale)
         db = tmp / "archive.db"
-        config = Config(home=tmp / "home", db_url=f"sqlite:///{db}", sites_path=sites.registry, crawl_timeout=cap)
+        config = Config(
+            home=tmp / "home",
+            db_url=f"sqlite:///{db}",
+            sites_path=sites.registry,
+            crawl_timeout=cap,
+            crawl_processes=processes,
+        )
         engine = make_engine(config.db_url)
         prepare_for_crawl(engine)
         before = db_bytes(db)
@@ -216,6 +241,7 @@ def measure(n_sites: int, cap: float, scale: int, only: str | None = None) -> Me
         with Sampler() as sampler:
             report = crawl(config, sites.ids, progress)
         wall = time.monotonic() - t0
+        load = os.getloadavg()[0]
         usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the crawl process, waited for; the sites still run
         sim_cpu = sites.cpu() - sim_cpu0
         sites.close()
@@ -240,7 +266,36 @@ def measure(n_sites: int, cap: float, scale: int, only: str | None = None) -> Me
             site_max=max(durations, default=0.0),
             first_start=(starts[0] - t0) if starts else 0.0,
             last_start=(starts[-1] - t0) if starts else 0.0,
+            runq_wait=sampler.runq_wait,
+            load=load,
+            processes=config.crawl_processes_for(n_sites),
         )
+
+
+def profile(n_sites: int, out: Path) -> None:
+    """`python -m crawler.run` (one process, whatever FAZHI_CRAWL_PROCESSES says) under cProfile over `n_sites`
+    simulated sites; prints its CPU per page. Read the profile with `python -m pstats OUT`."""
+    with tempfile.TemporaryDirectory(prefix="fazhi-thousand-") as d:
+        tmp = Path(d)
+        sites = Sites(n_sites, tmp, None, 1)
+        config = Config(home=tmp / "home", db_url=f"sqlite:///{tmp / 'archive.db'}", sites_path=sites.registry)
+        engine = make_engine(config.db_url)
+        prepare_for_crawl(engine)
+        engine.dispose()
+        env = {**os.environ, **config.as_env(), "FAZHI_CRAWL_PROCESSES": "1"}
+        env["SCRAPY_SETTINGS_MODULE"] = "crawler.settings"
+        cmd = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "crawler.run", *sites.ids]
+        usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True, check=False)
+        usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        sites.close()
+    cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
+    pages = sum(
+        int(event.get("pages_fetched", 0))
+        for line in done.stdout.splitlines()
+        if line.startswith("FAZHI ") and (event := json.loads(line[6:])).get("event") == "done"
+    )
+    print(f"{n_sites} sites, exit {done.returncode}: {pages} pages, {cpu:.1f} s CPU (profiled), {out}")
 
 
 def registry_parse_seconds(n_sites: int) -> float:
@@ -263,6 +318,10 @@ def raise_fd_limit(needed: int) -> tuple[int, int]:
     return soft, resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def _processes(value: str) -> int | None:
+    return None if value == "auto" else int(value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command")
@@ -271,15 +330,30 @@ def main() -> None:
     srv.add_argument("--registry", type=Path, required=True)
     srv.add_argument("--only", choices=SITE_ORDER)
     srv.add_argument("--scale", type=int, default=1)
+    prof = sub.add_parser("profile", help="cProfile one crawl process over N simulated sites (nothing written)")
+    prof.add_argument("--sites", type=int, default=100)
+    prof.add_argument("--out", type=Path, required=True, help="where the profile goes (pstats format)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 300])
     parser.add_argument("--cap", type=float, default=480.0, help="each site's wall-clock limit in seconds")
     parser.add_argument("--scale", type=int, default=1, help="copies of each simulated report")
     parser.add_argument("--render", type=Path, help="measure nothing: write the section from a --save file")
     parser.add_argument("--save", type=Path, help="also write the measurements to this JSON file")
     parser.add_argument("--no-write", action="store_true", help=f"print only; leave {RESULTS.name} alone")
+    parser.add_argument(
+        "--processes",
+        type=_processes,
+        nargs="+",
+        default=[Config.from_env().crawl_processes],
+        help="crawl processes per size (FAZHI_CRAWL_PROCESSES: a number or `auto`); several: each in turn",
+    )
+    parser.add_argument("--note", default="", help="said of the machine in the results (e.g. what else ran)")
     args = parser.parse_args()
     if args.command == "serve":
         serve(args.sites, args.registry, args.only, args.scale)
+        return
+    if args.command == "profile":
+        raise_fd_limit(4 * args.sites + 256)
+        profile(args.sites, args.out)
         return
     # Each site: a listening socket in the simulator and up to two connections a side, plus SQLite and pipes.
     fd_before, fd_after = raise_fd_limit(4 * max(args.sizes) + 256)
@@ -288,8 +362,9 @@ def main() -> None:
     if args.render:
         saved = json.loads(args.render.read_text(encoding="utf-8"))
     else:
-        saved = measure_all(args.sizes, args.cap, args.scale)
+        saved = measure_all(args.sizes, args.cap, args.scale, args.processes)
         saved["fd"] = [fd_before, fd_after]
+        saved["note"] = args.note
     if args.save:
         args.save.write_text(json.dumps(saved), encoding="utf-8")
     text = render(saved)
@@ -298,17 +373,20 @@ def main() -> None:
         RESULTS.write_text(replace_section(RESULTS.read_text(encoding="utf-8"), text, HEADING), encoding="utf-8")
 
 
-def measure_all(sizes: list[int], cap: float, scale: int) -> dict[str, Any]:
-    """Each kind alone, then every size; plus one reading of a registry of PROJECT sites."""
+def measure_all(sizes: list[int], cap: float, scale: int, processes: list[int | None]) -> dict[str, Any]:
+    """Each kind alone, then every size (with each of `processes`, None: `auto`); plus one reading
+    of a registry of PROJECT sites."""
     alone = {kind: measure(1, cap, scale, kind) for kind in SITE_ORDER}
     for kind, m in alone.items():
         print(f"alone {kind}: {m.wall:.1f} s, {m.pages} pages", file=sys.stderr)
     runs: list[Measured] = []
     for n in sizes:
-        runs.append(measure(n, cap, scale))
-        print(runs[-1], file=sys.stderr, flush=True)
+        for count in processes:
+            runs.append(measure(n, cap, scale, processes=count))
+            print(runs[-1], file=sys.stderr, flush=True)
     return {
         "sizes": sizes,
+        "processes": ["auto" if c is None else c for c in processes],
         "cap": cap,
         "scale": scale,
         "when": f"{dt.datetime.now():%Y-%m-%d %H:%M}",
@@ -328,6 +406,7 @@ def render(saved: dict[str, Any]) -> str:
     def row(m: Measured) -> str:
         cells = [
             f"{m.sites:,}",
+            str(m.processes),
             f"{m.wall:.0f} s",
             f"{m.wall / reference:.1f}",
             f"{m.last_start:.0f} s",
@@ -335,6 +414,8 @@ def render(saved: dict[str, Any]) -> str:
             f"{m.pages:,}",
             f"{m.pages / m.wall:.1f}",
             f"{m.crawler_cpu:.0f} s ({m.crawler_cpu / m.wall:.2f})",
+            f"{m.crawler_cpu / max(m.pages, 1) * 1000:.0f} ms",
+            f"{m.runq_wait:.0f} s (load {m.load:.1f})" if m.load else "not measured",
             f"{m.sim_cpu:.0f} s",
             f"{m.peak_rss:.0f} MiB",
             str(m.peak_sockets),
@@ -343,29 +424,53 @@ def render(saved: dict[str, Any]) -> str:
         ]
         return "| " + " | ".join(cells) + " |"
 
-    big = runs[-1]
+    # The cost per page is one process's: from the runs in one process when there are any.
+    single = [m for m in runs if m.processes == 1] or runs
+    big, small = max(single, key=lambda m: m.sites), min(single, key=lambda m: m.sites)
+    spread = [m for m in runs if m.processes > 1]
     per_site_pages = statistics.mean(m.pages for m in alone.values())
     polite_rate = statistics.mean(m.pages / m.wall for m in alone.values())  # one site's demand, pages/s
-    ceiling = max(m.pages / m.wall for m in runs)
-    # Start-up (call to the last site's start) as c + a·N + b·N²: c the process start of the smallest run (its
-    # first site's start), a and b through the two largest sizes run.
-    c = runs[0].first_start
-    small = runs[-2] if len(runs) > 1 else runs[-1]
-    per_big, per_small = (big.last_start - c) / big.sites, (small.last_start - c) / small.sites
-    quad = (per_big - per_small) / max(big.sites - small.sites, 1)
-    startup = c + (per_small - quad * small.sites) * PROJECT + quad * PROJECT**2
-    crawl_part = PROJECT * per_site_pages / ceiling
+    delivered = max(m.pages / m.wall for m in runs)
+    cpu_page = big.crawler_cpu / max(big.pages, 1)  # seconds of CPU per page at the largest size
+    cpu_page_small = small.crawler_cpu / max(small.pages, 1)
+    core_rate = 1 / cpu_page  # pages/s one core could deliver at that cost
+    # Not run: the CPU its pages need at the largest run's cost per page, and start-up linear through that run.
+    project_pages = PROJECT * per_site_pages
+    project_cpu = project_pages * cpu_page
+    project_startup = big.first_start + (big.last_start - big.first_start) * PROJECT / big.sites
+    spread_text = ""
+    if spread:
+        m = max(spread, key=lambda m: (m.sites, m.processes))
+        same = [o for o in single if o.sites == m.sites]
+        versus = f" against {same[-1].wall:.0f} s in one" if same else ""
+        spread_text = (
+            f" Spread over {m.processes} processes (one `fazhi crawl`, each site in one of them), {m.sites} sites "
+            f"took {m.wall:.0f} s{versus}, at {m.crawler_cpu / max(m.pages, 1) * 1000:.0f} ms of CPU per page; "
+            "each process adds its start-up and a resident size of its own, and on SQLite they take turns to write."
+        )
     alone_cells = ", ".join(f"{k} {m.wall:.0f} s ({m.pages} pages)" for k, m in alone.items())
+    note = f" {saved['note']}" if saved.get("note") else ""
+    if any(m.sites == PROJECT for m in runs):
+        projection = f"{PROJECT:,} sites were run (the table)."
+    else:
+        projection = (
+            f"{PROJECT:,} sites were not run here. At {cpu_page * 1000:.0f} ms a page their ~{project_pages:,.0f} "
+            f"pages need about {project_cpu / 60:.0f} min of CPU, so at least that long on one core, and start-up "
+            f"(linear through the {big.sites}-site run) about {project_startup:.0f} s before the last site starts."
+        )
     lines = [
         HEADING,
         "",
         f"Run {saved['when']}, Python {platform.python_version()}, Scrapy {scrapy.__version__}, "
-        f"{os.cpu_count()} cores shared with other work (another benchmark was running at the same time). "
+        f"{os.cpu_count()} cores.{note} "
         f"`python bench/thousand.py --sizes {' '.join(map(str, saved['sizes']))} --cap {saved['cap']:g} "
-        f"--scale {saved['scale']}`.",
+        f"--scale {saved['scale']}"
+        + (f" --processes {' '.join(map(str, saved['processes']))}" if "processes" in saved else "")
+        + "`.",
         "",
         "The crawl is `archive.crawling.crawl` (what `fazhi crawl` runs): one `crawler.run` process with one Scrapy "
-        "crawler per site, into a fresh SQLite archive. Politeness is the project's own, unchanged "
+        "crawler per site (or the sites spread over several such processes: the processes column, "
+        "FAZHI_CRAWL_PROCESSES), into a fresh SQLite archive. Politeness is the project's own, unchanged "
         "(`crawler/settings.py`): registry `delay: 1` (DOWNLOAD_DELAY 1 s, randomized 0.5-1.5 s), AutoThrottle on "
         "(start 1 s, target concurrency 1), at most 2 requests at a time per host, 8 per site's crawler. The sites "
         f"are copies of the simulator's four (yuhang, dinghai, putuo, shangcheng; scale {saved['scale']}) under "
@@ -378,31 +483,34 @@ def render(saved: dict[str, Any]) -> str:
         f"Reference, each kind crawled alone (one site, same settings): {alone_cells}; the slowest, "
         f"{slowest_kind}, {reference:.0f} s.",
         "",
-        "| sites | wall | × slowest alone | last site started | one site's crawl, median / max | pages | pages/s "
-        "| crawl CPU (per wall s) | simulator CPU | peak RSS | peak sockets | DB growth | unfinished / with errors |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| sites | processes | wall | × slowest alone | last site started | one site's crawl, median / max | pages "
+        "| pages/s | crawl CPU (per wall s) | CPU per page | waited for a CPU | simulator CPU | peak RSS "
+        "| peak sockets | DB growth | unfinished / with errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *[row(m) for m in runs],
         "",
         "Wall is from the call to its return (process start, every site, the search index merge). CPU is user + "
-        "sys of the crawl process (getrusage of the waited child); peak RSS its VmHWM and peak sockets its socket "
+        "sys of the crawl processes (getrusage of the waited child and its waited workers), and per page fetched; "
+        '"waited for a CPU" is the time their main threads (the reactors) were runnable but not running '
+        "(/proc/PID/schedstat), with the 1-minute load average at the end: on a shared machine the wall time says "
+        "as much about the other work as about the crawl, the CPU per page less so. Peak RSS is the crawl "
+        "process's VmHWM (several processes: their resident sizes summed) and peak sockets their socket "
         "descriptors, both sampled every 0.5 s from /proc (connections are short: the simulator closes each one).",
         "",
         f"**Where one machine stops keeping up.** A site crawled politely asks for about {polite_rate:.1f} pages/s "
-        f"({per_site_pages:.0f} pages in {statistics.mean(m.wall for m in alone.values()):.0f} s alone); the one "
-        f"crawl process delivered at most {ceiling:.1f} pages/s, on one core (CPU per wall second "
-        f"{big.crawler_cpu / big.wall:.2f} at {big.sites} sites: Scrapy's reactor, extraction and the SQLite writes "
-        f"share one thread). So at about {ceiling / polite_rate:.0f} sites at once the machine, not politeness, "
-        "sets the pace, and the wall time grows with the number of sites instead of staying near the slowest "
-        "site's. Before that, start-up: every site's crawler reads the whole registry again (`archive_link` → "
-        f"`load_registry`), {saved['parse']:.2f} s for a {PROJECT:,}-site registry here, so start-up grows with the "
-        f"square of the sites: {big.last_start:.0f} s before the last of {big.sites} sites started. {PROJECT:,} "
-        f"sites were not run: start-up fitted as c + a·N + b·N² (c the process start, a and b through the "
-        f"{small.sites} and {big.sites} site runs) "
-        f"gives about {startup / 60:.0f} min for {PROJECT:,} sites before the last one starts, and the crawl about "
-        f"{crawl_part / 60:.0f} min more ({PROJECT:,} × {per_site_pages:.0f} pages at {ceiling:.1f} pages/s), "
-        "past this benchmark's 10-minute runs. Memory and sockets are not the limit (a site holds at most two "
+        f"({per_site_pages:.0f} pages in {statistics.mean(m.wall for m in alone.values()):.0f} s alone). The crawl "
+        f"process spent {cpu_page * 1000:.0f} ms of CPU per page at {big.sites} sites ({cpu_page_small * 1000:.0f} ms "
+        f"at {small.sites}; Scrapy's reactor, extraction and the SQLite writes share one thread), so one core "
+        f"delivers at most about {core_rate:.0f} pages/s: from about {core_rate / polite_rate:.0f} sites at once the "
+        "machine, not politeness, sets the pace, and the wall time grows with the number of sites instead of "
+        f"staying near the slowest site's. That is with a whole core; the most delivered here was "
+        f"{delivered:.1f} pages/s, the crawl getting {big.crawler_cpu / big.wall:.2f} CPU seconds per wall second "
+        f"at {big.sites} sites (the rest is waiting: for a CPU, see above, or for the sites). Start-up (the call to "
+        f"the last site's start) was {big.last_start:.0f} s at {big.sites} sites: one process start, then a crawler "
+        f"per site (the registry is read once per process, {saved['parse']:.2f} s for a {PROJECT:,}-site registry "
+        f"here).{spread_text} {projection} Memory and sockets are not the limit (a site holds at most two "
         "connections; the resident size grows by about "
-        f"{(big.peak_rss - runs[0].peak_rss) / max(big.sites - runs[0].sites, 1) * 1024:.0f} KiB a site).",
+        f"{(big.peak_rss - small.peak_rss) / max(big.sites - small.sites, 1) * 1024:.0f} KiB a site).",
         "",
         "**What a second machine would need.** Sites split by id (a hash of the id, or the registry in shards), each "
         "site on exactly one machine, so per-host politeness stays what one crawler enforces; `fazhi crawl SITE_ID "
@@ -413,8 +521,8 @@ def render(saved: dict[str, Any]) -> str:
         "the search index segments (merged after each crawl, `optimize`). Not shareable as it is: the scheduler, "
         "which holds one lease per archive, so only one machine may run `fazhi schedule`; a second one needs "
         "either that scheduler to hand crawls to workers on other machines (a queue, the distributed engine's job) "
-        "or one lease per shard. Cheaper first: read the registry once per crawl process instead of once per site, "
-        "and run several crawl processes per machine (one per core: the crawl is single-threaded).",
+        "or one lease per shard. Cheaper first: more of this machine's cores, several crawl processes each with "
+        "its share of the sites (FAZHI_CRAWL_PROCESSES; the crawl is single-threaded).",
         "",
     ]
     return "\n".join(lines)

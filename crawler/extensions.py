@@ -96,7 +96,7 @@ class CrawlRecorder:
                 failures = [m for m in messages if not m.startswith(("warning:", "note:"))]
                 events.site_error(session, site_id, "; ".join(failures[:3]))
         _progress({"event": "done", "site": site_id, "status": status, **summary, "messages": messages})
-        self.link.engine.dispose()
+        self.link.close()
 
 
 def _failed_before(session: Session, site_id: str, run_id: int | None) -> bool:

@@ -1,7 +1,8 @@
 """Run the `reports` spider for several sites in one process: `python -m crawler.run [SITE_ID ...]`.
 
 This is what `fazhi crawl` starts as a subprocess; exit 0 all sites ok, 1 some site failed or ran out of time,
-2 bad configuration (a bad registry, an archive that cannot be used).
+2 bad configuration (a bad registry, an archive that cannot be used). Many sites are spread over several such
+processes (crawler.workers, FAZHI_CRAWL_PROCESSES).
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from archive.config import Config
 from archive.db import make_engine
 from archive.errors import ArchiveError
 from archive.migrate import prepare_for_crawl
-from crawler.link import config_settings
+from crawler.link import config_settings, share_engine, write_lock_first
 from crawler.sites import RegistryError, load_registry, select_sites
 from crawler.spiders.reports import ReportsSpider
+from crawler.workers import WORKER_FLAG, run_workers, shares
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -48,6 +50,7 @@ def die_with_parent(parent_pid: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.run")
     parser.add_argument("--parent-pid", type=int, help="stop when this process (fazhi crawl) ends")
+    parser.add_argument(WORKER_FLAG, action="store_true", help="one of several crawl processes: crawl these here")
     parser.add_argument("site_ids", nargs="*", metavar="SITE_ID")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.parent_pid:
@@ -61,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     except (RegistryError, ArchiveError) as exc:
         print(f"fazhi: {exc}", file=sys.stderr)
         return exc.exit_code if isinstance(exc, ArchiveError) else 2
+    processes = 1 if args.worker else config.crawl_processes_for(len(sites))
+    if processes > 1:
+        return run_workers(shares([site.id for site in sites], processes))
+    engine = make_engine(config.db_url)
+    write_lock_first(engine)  # other crawl processes (workers, the scheduler's crawls) may write to the same file
     settings = get_project_settings()
     if settings.get("BOT_NAME") != "fazhi":
         settings.setmodule("crawler.settings", priority="project")
@@ -72,11 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     settings.setdict(config_settings(config), priority="cmdline")
     process = CrawlerProcess(settings)
     crawlers = []
-    for site in sites:
-        crawler = process.create_crawler(ReportsSpider)
-        crawlers.append(crawler)
-        process.crawl(crawler, site=site.id)
-    process.start()
+    # Every site's crawler writes through this one engine (crawler.link.share_engine).
+    with share_engine(engine):
+        for site in sites:
+            crawler = process.create_crawler(ReportsSpider)
+            crawlers.append(crawler)
+            process.crawl(crawler, site=site.id)
+        process.start()
+    engine.dispose()
     failed = any(
         c.stats
         and (

@@ -1,8 +1,9 @@
-"""`fazhi reports`, `show` and `diff` start quickly: they load neither the extractor, the crawler, alerting,
-migrations, the web stack nor the exporters, and their start-up time is kept as a ratio to a bare interpreter.
+"""`fazhi reports`, `show` and `diff` start quickly: they load neither SQLAlchemy's ORM, the extractor, the crawler,
+alerting, migrations, the web stack nor the exporters, and their start-up time is kept as a ratio.
 
-The ratio is measured on this machine, now, against `python -c pass`, best of several runs each, so the load of
-other processes moves both sides alike. bench/RESULTS.md has the figures ("Command start-up").
+The ratio of CPU times is measured on this machine, now, against importing SQLAlchemy alone, best of several rounds
+that run each side in turn, so the load of other processes moves both sides alike. bench/RESULTS.md has the figures
+("Command start-up").
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import resource
 import subprocess
 import sys
-import time
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -25,21 +27,26 @@ from archive.raw import RawPage
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = (
-    "lxml", "docx", "pypdf", "apprise", "scrapy", "twisted", "alembic", "fastapi", "uvicorn", "jinja2", "warcio",
+    "sqlalchemy.orm", "lxml", "docx", "pypdf", "apprise", "scrapy", "twisted", "alembic", "fastapi", "uvicorn",
+    "jinja2", "warcio", "archive.cli_alerts", "archive.cli_export", "archive.cli_sites", "archive.cli_web",
 )  # fmt: skip
-# Importing SQLAlchemy's ORM, which every archive command needs, alone takes about 10 bare interpreter starts on
-# this machine (bench/RESULTS.md, "Command start-up"), so the 8x first aimed at cannot be met while the commands use
-# the ORM. They are held to this many ORM imports instead: about 1.7-2.1 now, 2.4 when every command's modules were
-# imported at start.
-ORM_BOUND = 2.3
+# Importing SQLAlchemy (Core), which every archive command needs, alone costs about 6.3 bare interpreter starts of
+# CPU time on this machine, and with click and rich, which parse the arguments and print the text, about 7.1; with
+# psycopg for a PostgreSQL archive about 9 (bench/RESULTS.md, "Command start-up"). So the 8x a bare `python -c pass`
+# first aimed at cannot be met with a margin. The commands are held to this many SQLAlchemy imports instead: about
+# 1.4-1.55 now (8.7-9.8x python -c pass), 2.1-2.2 when they used the ORM, whose import alone is 1.3.
+CORE_BOUND = 1.8
 RUNS = 7
 URL = "http://www.yuhang.gov.cn/art/2024/3/14/art_1.html"
 
 
 @pytest.fixture(scope="module")
 def small_archive(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _make_archive(f"sqlite:///{tmp_path_factory.mktemp('startup') / 'archive.db'}")
+
+
+def _make_archive(url: str) -> str:
     """A report in two versions, ingested directly (no crawl)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('startup') / 'archive.db'}"
     engine = make_engine(url)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
@@ -57,6 +64,10 @@ def small_archive(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def _commands(db_url: str) -> list[list[str]]:
     return [["reports", "--db", db_url], ["show", "1", "--db", db_url], ["diff", "1", "--db", db_url]]
+
+
+def _json_commands(db_url: str) -> list[list[str]]:
+    return [["reports", "--json", "--db", db_url], ["show", "1", "--json", "--db", db_url]]
 
 
 def _env() -> dict[str, str]:
@@ -78,8 +89,10 @@ sys.stderr.write("LOADED " + json.dumps({"code": code, "heavy": heavy}) + "\\n")
 """
 
 
-def test_the_read_commands_load_nothing_they_do_not_need(small_archive: str) -> None:
-    for args in _commands(small_archive):
+def test_the_read_commands_load_nothing_they_do_not_need(db_url: str) -> None:
+    """On SQLite and PostgreSQL, with text and JSON output."""
+    _make_archive(db_url)
+    for args in [*_commands(db_url), *_json_commands(db_url)]:
         out = subprocess.run(
             [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(HEAVY)],
             env=_env(),
@@ -93,22 +106,48 @@ def test_the_read_commands_load_nothing_they_do_not_need(small_archive: str) -> 
         assert out.stdout.strip(), args
 
 
-def _best(argv: list[str]) -> float:
-    best = float("inf")
+def _best(cases: dict[str, list[str]]) -> dict[str, float]:
+    """The least CPU time (user + system) of each command over RUNS rounds; each round runs every command once, in
+    turn. CPU time, not wall time: on a loaded machine the wait for a CPU is most of the wall time's spread."""
+    best = dict.fromkeys(cases, float("inf"))
     for _ in range(RUNS):
-        start = time.perf_counter()
-        subprocess.run(argv, env=_env(), check=True, stdout=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - start)
+        for name, argv in cases.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run(argv, env=_env(), check=True, stdout=subprocess.DEVNULL)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            best[name] = min(best[name], cpu)
     return best
 
 
 @pytest.mark.slow
-def test_the_read_commands_start_within_a_few_orm_imports(small_archive: str) -> None:
-    bare = _best([sys.executable, "-c", "pass"])
-    orm = _best([sys.executable, "-c", "import sqlalchemy.orm"])
-    took = {args[0]: _best([sys.executable, "-m", "archive", *args]) for args in _commands(small_archive)}
-    ratios = {name: f"{t / orm:.2f}x the ORM import, {t / bare:.1f}x python -c pass" for name, t in took.items()}
-    assert max(took.values()) <= ORM_BOUND * orm, (ratios, f"ORM import {orm / bare:.1f}x python -c pass")
+def test_the_read_commands_start_within_a_few_sqlalchemy_imports(small_archive: str) -> None:
+    cases = {
+        "bare": [sys.executable, "-c", "pass"],
+        "sqlalchemy": [sys.executable, "-c", "import sqlalchemy"],
+        **{" ".join(args[:-2]): [sys.executable, "-m", "archive", *args] for args in _commands(small_archive)},
+        **{" ".join(args[:-2]): [sys.executable, "-m", "archive", *args] for args in _json_commands(small_archive)},
+    }
+    # A second measurement before failing: a burst of load during one command's runs alone (the rounds share the
+    # rest) can lift its best time; a command that really grew is over the bound both times.
+    for attempt in (1, 2):
+        took = _best(cases)
+        bare, core = took.pop("bare"), took.pop("sqlalchemy")
+        ratios = {
+            name: f"{t / core:.2f}x import sqlalchemy, {t / bare:.1f}x python -c pass" for name, t in took.items()
+        }
+        if max(took.values()) <= CORE_BOUND * core or attempt == 2:
+            break
+    assert max(took.values()) <= CORE_BOUND * core, (ratios, f"import sqlalchemy {core / bare:.1f}x python -c pass")
+
+
+def test_the_lazily_loaded_commands_are_the_ones_their_modules_define() -> None:
+    from archive import cli
+
+    for module in set(cli.LAZY_COMMANDS.values()):
+        import_module(module)
+    elsewhere = {name for name, command in cli.cli.commands.items() if command.callback.__module__ != "archive.cli"}
+    assert elsewhere == set(cli.LAZY_COMMANDS)
 
 
 def test_constants_kept_here_to_spare_an_import_agree_with_their_modules() -> None:
