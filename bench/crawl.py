@@ -1,5 +1,6 @@
 """Crawl throughput: a full crawl of the portal simulator (extraction and archiving on) against Scrapy's raw
-fetch rate of exactly the same requests, both run here, now. `python bench/crawl.py [--rounds N]`.
+fetch rate of exactly the same requests, both run here, now. `python bench/crawl.py [--rounds N] [--scale N]
+[--baseline PATH]` (PATH: a checkout of older code, whose crawl is run alternately with this one's).
 
 Figures are ratios of runs made side by side: absolute rates on a shared machine mean little.
 """

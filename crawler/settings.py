@@ -90,11 +90,6 @@ EXTENSIONS = {
     "crawler.extensions.CrawlRecorder": 500,
 }
 
-# Scrapy reads each generator callback's source (inspect.getsource, ast.parse) to warn of a `return value` in it;
-# its cache is keyed by the bound method, a new object per request, so it did that for about one request in five
-# (about 1 ms each). The callbacks here return no value; tests and type checks cover them instead.
-WARN_ON_GENERATOR_RETURN_VALUE = False
-
 LOG_LEVEL = "INFO"
 # A check for authors of callbacks (a generator that returns a value), not for crawls: it reads and parses a
 # callback's source again and again (its cache is keyed by bound method, so by spider, and holds 128): a tenth of
