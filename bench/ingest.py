@@ -4,7 +4,7 @@ pipeline stores them, on SQLite and PostgreSQL; this tree's code beside an older
 `python bench/ingest.py [--pages K] [--old-tree PATH] [--rounds N] [--backend sqlite|postgresql]`
 
 Each measurement runs in a subprocess with PYTHONPATH set to the tree measured (`--old-tree` is a git worktree of
-the older commit, e.g. `git worktree add /work/wt-ing-old b981d00 --detach`), so both run this same file and
+the older commit, e.g. `git worktree add ../fazhi-b981d00 b981d00 --detach`), so both run this same file and
 only APIs that both have: `RawPage`, `RawFile`, `derive`, `store.ingest`, `store.sync_site`, `migrate.upgrade`,
 `db.make_engine`/`make_sessionmaker`. The pages are Hanweb-style report pages of 4,000-12,000 characters built
 from the fixture report texts (paragraphs drawn at random, numbers changed); every fourth has a .docx
@@ -219,7 +219,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3, help="new and old measured alternately, medians kept")
-    parser.add_argument("--old-tree", type=Path, default=Path("/work/wt-ing-old"))
+    parser.add_argument("--old-tree", type=Path, default=Path("../fazhi-b981d00"))
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true", help="one run of this tree, cProfile on stderr")
