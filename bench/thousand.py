@@ -164,7 +164,7 @@ class Sampler:
         rss = sockets = threads = 0
         pids = [self.crawler_pid, *children(self.crawler_pid)]
         for pid in pids:
-            with suppress(OSError, ValueError):  # a worker that just ended
+            with suppress(OSError, ValueError, KeyError):  # a worker that just ended (a zombie has no Vm* lines)
                 proc = Path(f"/proc/{pid}")
                 status = dict(line.split(":", 1) for line in (proc / "status").read_text().splitlines() if ":" in line)
                 rss += int(status["VmHWM" if len(pids) == 1 else "VmRSS"].split()[0])
@@ -451,7 +451,7 @@ def render(saved: dict[str, Any]) -> str:
     alone_cells = ", ".join(f"{k} {m.wall:.0f} s ({m.pages} pages)" for k, m in alone.items())
     note = f" {saved['note']}" if saved.get("note") else ""
     if any(m.sites == PROJECT for m in runs):
-        projection = f"{PROJECT:,} sites were run (the table)."
+        projection = ""  # the table has them
     else:
         projection = (
             f"{PROJECT:,} sites were not run here. At {cpu_page * 1000:.0f} ms a page their ~{project_pages:,.0f} "
@@ -508,8 +508,8 @@ def render(saved: dict[str, Any]) -> str:
         f"at {big.sites} sites (the rest is waiting: for a CPU, see above, or for the sites). Start-up (the call to "
         f"the last site's start) was {big.last_start:.0f} s at {big.sites} sites: one process start, then a crawler "
         f"per site (the registry is read once per process, {saved['parse']:.2f} s for a {PROJECT:,}-site registry "
-        f"here).{spread_text} {projection} Memory and sockets are not the limit (a site holds at most two "
-        "connections; the resident size grows by about "
+        f"here).{spread_text}{' ' + projection if projection else ''} Memory and sockets are not the limit "
+        "(a site holds at most two connections; the resident size grows by about "
         f"{(big.peak_rss - small.peak_rss) / max(big.sites - small.sites, 1) * 1024:.0f} KiB a site).",
         "",
         "**What a second machine would need.** Sites split by id (a hash of the id, or the registry in shards), each "
