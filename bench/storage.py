@@ -237,8 +237,9 @@ def main() -> None:
         f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, Python {platform.python_version()}, SQLite and PostgreSQL as for "
         f"Search. `python bench/storage.py --versions {args.versions} --chars {args.chars}`.",
         "",
-        f"{args.versions} versions of about {args.chars} characters (bench/search.py's corpus, one report in six with "
-        "two versions). Bytes are the `report_version` table with its indexes, plain text (schema 0008) against "
+        f"{args.versions} versions of about {args.chars} characters (bench/search.py's corpus, a fifth of the "
+        "reports with a second, freshly drawn version). Bytes are the `report_version` table with its indexes, "
+        "plain text (schema 0008) against "
         "packed (0009, after the migration), at equal content; the search index (`search_doc`, `search_posting`, "
         "`search_segment`) beside it. Times are medians over 40 reports and 10 queries, each the better of two "
         "alternations of the two states, same code. The machine's two cores are shared with other work: times move "
