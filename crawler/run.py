@@ -24,7 +24,7 @@ from archive.migrate import prepare_for_crawl
 from crawler.link import config_settings, share_engine, write_lock_first
 from crawler.sites import RegistryError, load_registry, select_sites
 from crawler.spiders.reports import ReportsSpider
-from crawler.workers import WORKER_FLAG, run_workers, shares
+from crawler.workers import STOP_SIGNALS, WORKER_FLAG, run_workers, shares
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(WORKER_FLAG, action="store_true", help="one of several crawl processes: crawl these here")
     parser.add_argument("site_ids", nargs="*", metavar="SITE_ID")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    # A worker inherits its starter's mask, which holds stop signals back while the workers start (crawler.workers).
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     if args.parent_pid:
         die_with_parent(args.parent_pid)
     try:

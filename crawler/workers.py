@@ -55,21 +55,27 @@ class _Relay:
                     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+# The signals a crawl passes on to its workers.
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
 def run_workers(site_shares: list[list[str]]) -> int:
     """Crawl each share in its own `python -m crawler.run` process; their combined exit code."""
     procs: list[subprocess.Popen[bytes]] = []
-    received: list[int] = []
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         # Each signal once to each worker: a second SIGTERM is Scrapy's "stop at once", and only if it came twice.
-        received.append(signum)
         for proc in procs:
             with suppress(ProcessLookupError):
                 proc.send_signal(signum)
 
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.signal(sig, forward) for sig in STOP_SIGNALS}
     relay = _Relay()
     copiers: list[threading.Thread] = []
+    # A stop signal is held back while the workers start, so that when `forward` runs every worker is in `procs`
+    # and none gets it twice or never. The workers and the relay threads inherit the mask; the workers lift it first
+    # thing (crawler.run), the relay threads need no signals.
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         for share in site_shares:
             # Started from this (the main) thread: a worker's PR_SET_PDEATHSIG follows the thread that started it.
@@ -78,10 +84,7 @@ def run_workers(site_shares: list[list[str]]) -> int:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
             )
-            missed = len(received)  # signals that came while it started, which `forward` could not give it
             procs.append(proc)
-            for signum in received[:missed]:
-                proc.send_signal(signum)
             assert proc.stdout is not None
             copier = threading.Thread(target=relay.copy, args=(proc.stdout,), name=f"relay-{proc.pid}", daemon=True)
             copier.start()
@@ -92,9 +95,11 @@ def run_workers(site_shares: list[list[str]]) -> int:
                 proc.send_signal(signal.SIGTERM)
         for proc in procs:
             proc.wait()
-        signal.signal(signal.SIGTERM, previous[signal.SIGTERM])
-        signal.signal(signal.SIGINT, previous[signal.SIGINT])
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         raise
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # one that came meanwhile reaches `forward` now
     try:
         codes = [proc.wait() for proc in procs]
         for copier in copiers:

@@ -19,7 +19,8 @@ from archive.config import SITES_PER_CRAWL_PROCESS, Config
 from archive.errors import BadUsage
 from archive.models import CrawlRun
 from archive.store import canonical_url
-from crawler.workers import WORKER_FLAG, combined_exit, shares
+from crawler import workers as workers_module
+from crawler.workers import WORKER_FLAG, combined_exit, run_workers, shares
 from portalsim import PortalSim
 
 FAZHI = [sys.executable, "-c", "from archive.cli import main; main()"]
@@ -172,6 +173,42 @@ def test_stopping_the_crawl_stops_every_process(tmp_path: Path, how: str) -> Non
         before = archive.counts()
         time.sleep(1.5)
         assert archive.counts() == before
+
+
+# A stand-in worker: it lifts the inherited mask as crawler.run does, writes down each SIGTERM it gets, and ends.
+_COUNTING_WORKER = """
+import pathlib, signal, sys, time
+out = pathlib.Path(sys.argv[1])
+def got(signum, _frame):
+    with out.open("a") as f:
+        f.write(f"{signum}\\n")
+signal.signal(signal.SIGTERM, got)
+out.write_text("")
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+time.sleep(2)
+"""
+
+
+def test_a_stop_signal_that_comes_while_the_workers_start_reaches_each_exactly_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_popen = subprocess.Popen
+    started: list[Path] = []
+
+    def popen(_argv: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        out = tmp_path / f"worker-{len(started)}.txt"
+        proc = real_popen([sys.executable, "-c", _COUNTING_WORKER, str(out)], **kwargs)  # type: ignore[call-overload]
+        started.append(out)
+        if len(started) == 1:
+            signal.raise_signal(signal.SIGTERM)  # between the first worker's start and the second's
+        return proc
+
+    monkeypatch.setattr(workers_module.subprocess, "Popen", popen)
+    before = signal.getsignal(signal.SIGTERM)
+    assert run_workers([["a"], ["b"], ["c"]]) == 0
+    assert signal.getsignal(signal.SIGTERM) == before  # the crawl's own handler is put back
+    assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, set())  # and nothing is left held back
+    assert [out.read_text().split() for out in started] == [[str(int(signal.SIGTERM))]] * 3
 
 
 def _children(pid: int) -> list[int]:
