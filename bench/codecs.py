@@ -21,16 +21,13 @@ import random
 import time
 import zlib
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 
-from extraction import replace_section
+from extraction import RESULTS, write_section
 from search import SOURCES, make_text, paragraphs
 
 from archive.packedtext import LEVEL, pack
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "RESULTS.md"
 HEADING = "## Version text codecs"
 FIXTURES = SOURCES[0]
 
@@ -190,7 +187,7 @@ def main() -> None:
     out = "\n".join(lines)
     print(out)
     if not args.no_write:
-        RESULTS.write_text(replace_section(RESULTS.read_text("utf-8"), out, HEADING), "utf-8")
+        write_section(out, HEADING)
 
 
 if __name__ == "__main__":

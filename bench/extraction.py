@@ -429,6 +429,11 @@ def _held_out_lines(peers: list[Peer], scores: dict[str, Score], cases: list[Cas
     ]
 
 
+def write_section(text: str, heading: str) -> None:
+    """RESULTS.md with its section under `heading` replaced by `text` (or added), every other section kept."""
+    RESULTS.write_text(replace_section(RESULTS.read_text("utf-8"), text, heading), "utf-8")
+
+
 def replace_section(existing: str, new_section: str, heading: str = HEADING) -> str:
     """`existing` with its scoreboard section replaced (or appended); every other section kept as it was."""
     lines = existing.splitlines(keepends=True)

@@ -9,7 +9,7 @@ import platform
 import tempfile
 from pathlib import Path
 
-from extraction import replace_section
+from extraction import RESULTS, write_section
 from sqlalchemy import func, select
 
 from archive.config import Config
@@ -19,8 +19,6 @@ from archive.migrate import upgrade
 from archive.models import Capture, Report, Version
 from portalsim import PortalSim
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "RESULTS.md"
 HEADING = "## Re-crawl"
 
 
@@ -78,7 +76,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        RESULTS.write_text(replace_section(RESULTS.read_text("utf-8"), text, HEADING), "utf-8")
+        write_section(text, HEADING)
 
 
 if __name__ == "__main__":

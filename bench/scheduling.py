@@ -24,7 +24,7 @@ from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.triggers.interval import IntervalTrigger
-from extraction import replace_section
+from extraction import RESULTS, write_section
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -40,7 +40,6 @@ from archive.migrate import prepare_for_crawl  # noqa: E402
 from archive.store import sync_site  # noqa: E402
 from crawler.sites import Site  # noqa: E402
 
-RESULTS = HERE / "RESULTS.md"
 HEADING = "## Scheduler"
 STARTS: list[float] = []
 _LOCK = threading.Lock()
@@ -198,7 +197,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        RESULTS.write_text(replace_section(RESULTS.read_text(encoding="utf-8"), text, HEADING), encoding="utf-8")
+        write_section(text, HEADING)
 
 
 if __name__ == "__main__":

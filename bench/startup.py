@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from extraction import replace_section
+from extraction import RESULTS, write_section
 
 from archive import store
 from archive.db import make_engine, make_sessionmaker
@@ -29,7 +29,6 @@ from archive.migrate import upgrade
 from archive.raw import RawPage
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "RESULTS.md"
 HEADING = "## Command start-up"
 LIBRARIES = "import sqlalchemy, click, rich.console, rich.table"
 URL = "http://www.yuhang.gov.cn/art/2024/3/14/art_1.html"
@@ -148,7 +147,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        RESULTS.write_text(replace_section(RESULTS.read_text("utf-8"), text, HEADING), "utf-8")
+        write_section(text, HEADING)
 
 
 if __name__ == "__main__":

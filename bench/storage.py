@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
-from extraction import replace_section
+from extraction import RESULTS, write_section
 from search import PG_URL, fill, paragraphs, queries
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -43,7 +43,6 @@ from archive.search import search
 from archive.search_index import build_index
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "RESULTS.md"
 HEADING = "## Version text storage"
 INDEX = ["search_doc", "search_posting", "search_segment"]
 
@@ -303,7 +302,7 @@ def main() -> None:
     text_out = "\n".join(lines)
     print(text_out)
     if not args.no_write:
-        RESULTS.write_text(replace_section(RESULTS.read_text("utf-8"), text_out, HEADING), "utf-8")
+        write_section(text_out, HEADING)
 
 
 if __name__ == "__main__":

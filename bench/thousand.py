@@ -39,7 +39,7 @@ from typing import Any
 
 import scrapy
 import yaml
-from extraction import replace_section
+from extraction import RESULTS, write_section
 from sqlalchemy import select
 
 from archive.config import Config
@@ -52,8 +52,6 @@ from portalsim.content import SITE_ORDER
 from portalsim.server import _handler_for
 from portalsim.state import SiteState
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "RESULTS.md"
 HEADING = "## 1,000 sites"
 PROJECT = 1000  # the size the issue asks about, projected from the sizes run when it is not one of them
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -370,7 +368,7 @@ def main() -> None:
     text = render(saved)
     print(text)
     if not args.no_write:
-        RESULTS.write_text(replace_section(RESULTS.read_text(encoding="utf-8"), text, HEADING), encoding="utf-8")
+        write_section(text, HEADING)
 
 
 def measure_all(sizes: list[int], cap: float, scale: int, processes: list[int | None]) -> dict[str, Any]:

@@ -15,6 +15,38 @@ from archive.migrate import upgrade
 from archive.models import Capture, Report, Version
 from portalsim import PortalSim
 
+# One site on a port nothing listens on: for crawler components built without crawling anything.
+OFFLINE_REGISTRY = """sites:
+  - id: yuhang
+    name: 杭州市余杭区人民政府
+    region: 浙江省杭州市余杭区
+    start_urls: [http://127.0.0.1:9/col/col1/index.html]
+"""
+
+
+def process_state(pid: int) -> str:
+    """The state letter of process `pid` in /proc (R, S, Z ...); X when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "X"
+
+
+def live_processes(*args: str) -> set[int]:
+    """Processes with every one of `args` among their command-line arguments, zombies waiting to be reaped left out."""
+    wanted = {a.encode() for a in args}
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = set((entry / "cmdline").read_bytes().split(b"\0"))
+        except OSError:
+            continue
+        if wanted <= argv and process_state(int(entry.name)) not in ("Z", "X"):
+            found.add(int(entry.name))
+    return found
+
 
 @dataclass
 class Archive:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from crawlkit import Archive, make_archive
+from crawlkit import Archive, live_processes, make_archive
 from sqlalchemy import select
 
 from archive.config import Config
@@ -37,20 +37,9 @@ def fazhi(config: Config, *args: str, env: dict[str, str] | None = None) -> subp
     )
 
 
-def crawler_pids(parent_pid: int) -> list[int]:
+def crawler_pids(parent_pid: int) -> set[int]:
     """Live `python -m crawler.run` processes started by `parent_pid` (zombies waiting to be reaped are dead)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if b"crawler.run" in cmdline and str(parent_pid).encode() in cmdline and state not in ("Z", "X"):
-            found.append(int(entry.name))
-    return found
+    return live_processes("crawler.run", str(parent_pid))
 
 
 def slow_registry(sim: PortalSim, delay: float = 0.4, **extra: object) -> str:
@@ -72,7 +61,7 @@ def wait_until_crawling(archive: Archive, proc: subprocess.Popen[str]) -> int:
         assert proc.poll() is None, f"the crawl ended before it could be stopped: {proc.communicate()}"
         children = crawler_pids(proc.pid)
         if children and archive.counts()[0] >= 1:
-            return children[0]
+            return min(children)
         time.sleep(0.05)
     pytest.fail("no report was archived within 60 s")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from crawlkit import Archive, make_archive
+from crawlkit import Archive, live_processes, make_archive, process_state
 from sqlalchemy import select
 
 from archive.config import SITES_PER_CRAWL_PROCESS, Config
@@ -57,18 +57,7 @@ def test_processes_setting_and_its_default() -> None:
 
 def workers(parent_pid: int) -> set[int]:
     """Live crawl workers whose --parent-pid is `parent_pid`."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if WORKER_FLAG.encode() in cmdline and str(parent_pid).encode() in cmdline and state not in ("Z", "X"):
-            found.add(int(entry.name))
-    return found
+    return live_processes(WORKER_FLAG, str(parent_pid))
 
 
 def crawl_process(archive: Archive, processes: int, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -164,7 +153,7 @@ def test_stopping_the_crawl_stops_every_process(tmp_path: Path, how: str) -> Non
             proc.kill()  # no handler runs: the kernel tells the crawl process, which tells its workers
             proc.communicate()
         deadline = time.monotonic() + 45
-        while any(Path(f"/proc/{w}").exists() and _state(w) not in ("Z", "X") for w in seen):
+        while any(process_state(w) not in ("Z", "X") for w in seen):
             assert time.monotonic() < deadline, "a worker still runs after the crawl was stopped"
             time.sleep(0.1)
         # Every worker was stopped, not killed: each closed its sites' runs itself.
@@ -219,10 +208,3 @@ def _children(pid: int) -> list[int]:
         except OSError:
             continue
     return out
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "X"

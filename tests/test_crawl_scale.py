@@ -8,6 +8,7 @@ import inspect
 from pathlib import Path
 
 import pytest
+from crawlkit import OFFLINE_REGISTRY
 from scrapy.utils.misc import is_generator_with_return_value
 from scrapy.utils.test import get_crawler
 from sqlalchemy import Engine, text
@@ -17,17 +18,10 @@ from archive.migrate import prepare_for_crawl
 from crawler.link import archive_link, share_engine
 from crawler.spiders.reports import ReportsSpider
 
-REGISTRY = """sites:
-  - id: yuhang
-    name: 杭州市余杭区人民政府
-    region: 浙江省杭州市余杭区
-    start_urls: [http://127.0.0.1:9/col/col1/index.html]
-"""
-
 
 @pytest.fixture
 def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "sites.yaml").write_text(REGISTRY, encoding="utf-8")
+    (tmp_path / "sites.yaml").write_text(OFFLINE_REGISTRY, encoding="utf-8")
     monkeypatch.setenv("FAZHI_SITES", str(tmp_path / "sites.yaml"))
     monkeypatch.setenv("FAZHI_HOME", str(tmp_path))
     return tmp_path

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import hanweb_page
+from crawlkit import OFFLINE_REGISTRY
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 from sqlalchemy import func, select
@@ -18,17 +19,10 @@ from crawler.items import RawPage
 from crawler.pipelines import ArchivePipeline
 from crawler.spiders.reports import ReportsSpider
 
-REGISTRY = """sites:
-  - id: yuhang
-    name: 杭州市余杭区人民政府
-    region: 浙江省杭州市余杭区
-    start_urls: [http://127.0.0.1:9/col/col1/index.html]
-"""
-
 
 @pytest.fixture
 def pipeline(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ArchivePipeline:
-    (tmp_path / "sites.yaml").write_text(REGISTRY, encoding="utf-8")
+    (tmp_path / "sites.yaml").write_text(OFFLINE_REGISTRY, encoding="utf-8")
     monkeypatch.setenv("FAZHI_DB_URL", db_url)
     monkeypatch.setenv("FAZHI_SITES", str(tmp_path / "sites.yaml"))
     monkeypatch.setenv("FAZHI_HOME", str(tmp_path))
