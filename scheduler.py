@@ -32,12 +32,11 @@ from archive.cadence import OFF_SEASON_MONTHS, SEASON_MONTHS, TIMEZONE, slot
 from archive.config import Config
 from archive.crawling import crawl
 from archive.db import make_engine, make_sessionmaker
-from archive.errors import BadUsage
 from archive.lease import Lease
 from archive.migrate import prepare_for_crawl
 from archive.models import CrawlRun, utcnow
+from archive.registry.sites import Site, load_registry
 from archive.store import sync_site
-from crawler.sites import RegistryError, Site, load_registry
 
 log = logging.getLogger("fazhi.scheduler")
 
@@ -235,7 +234,6 @@ def build_scheduler(config: Config, max_crawls: int) -> BackgroundScheduler:
 
 
 def setup_logging(config: Config) -> None:
-    config.log_dir.mkdir(parents=True, exist_ok=True)
     handler = RotatingFileHandler(
         config.log_dir / "scheduler.log", maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8"
     )
@@ -258,10 +256,8 @@ def run(
 ) -> int:
     """Run until SIGTERM/SIGINT; returns the exit code (0 after a clean stop)."""
     global _runtime
-    try:
-        sites = load_registry(config.sites_path)
-    except RegistryError as exc:
-        raise BadUsage(str(exc)) from None
+    sites = load_registry(config.sites_path)  # a bad registry is refused before anything is made
+    config.make_home()
     engine = make_engine(config.db_url)
     try:
         prepare_for_crawl(engine)  # a new archive is made here, an unusable one refused before anything starts

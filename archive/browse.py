@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.diff import summarize
-from archive.errors import NotFound
 from archive.models import Report, Site, Version
+from archive.query import require_site
 
 SUMMARY_CHARS = 200
 
@@ -60,8 +60,8 @@ class Change:
 
 def recent_changes(session: Session, site: str | None = None, limit: int = 50) -> list[Change]:
     """The newest versions, newest first; `site` names one site (NotFound when the archive has no such site)."""
-    if site is not None and session.get(Site, site) is None:
-        raise NotFound(f"no site {site!r} in the archive")
+    if site is not None:
+        require_site(session, site)
     stmt = (
         select(Version, Report, Site)
         .join(Report, Report.id == Version.report_id)

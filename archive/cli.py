@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from archive.bounds import MAX_FILE_BYTES, MAX_INT
 from archive.config import Config
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, BadUsage
 from archive.render import console, err_console, print_json
 
 if TYPE_CHECKING:
@@ -47,8 +48,12 @@ def config_options(func: F) -> F:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-# A year outside this range names no report, and a large enough number would overflow a database integer.
+# A year outside this range names no report. Limits and offsets are held to what the databases hold (a larger
+# number would overflow the driver); report ids and version numbers are checked by the queries, which say what
+# exists instead.
 YEAR = click.IntRange(1, 9999)
+NUMBER = click.IntRange(1, MAX_INT)
+OFFSET = click.IntRange(0, MAX_INT)
 # archive.search.DEFAULT_LIMIT, not imported for it (test_cli_startup checks that the two agree).
 SEARCH_LIMIT = 20
 
@@ -144,7 +149,7 @@ class FazhiGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ArchiveError as exc:
-            err_console.print(f"fazhi: {exc}", markup=False, highlight=False, soft_wrap=True)
+            err_console.print(f"fazhi: {exc}", soft_wrap=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:
             # Only a command that used the database can raise its error, so SQLAlchemy is loaded by then.
@@ -153,9 +158,7 @@ class FazhiGroup(click.Group):
                 raise
             # The database failed mid-command (a server gone, a disk full).
             lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-            err_console.print(
-                f"fazhi: the archive database failed: {lines[0] if lines else exc}", markup=False, soft_wrap=True
-            )
+            err_console.print(f"fazhi: the archive database failed: {lines[0] if lines else exc}", soft_wrap=True)
             ctx.exit(1)
 
 
@@ -193,8 +196,8 @@ def crawl(site_ids: tuple[str, ...], config: Config) -> None:
 @click.option(
     "--since", type=SINCE, metavar="TIME", help="Only reports new, changed or removed at or after TIME (ISO 8601)."
 )
-@click.option("--limit", type=click.IntRange(1), help="At most this many reports (default: all).")
-@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many reports first (the next page).")
+@click.option("--limit", type=NUMBER, help="At most this many reports (default: all).")
+@click.option("--offset", type=OFFSET, default=0, help="Skip this many reports first (the next page).")
 @json_option
 @config_options
 def reports(
@@ -217,6 +220,8 @@ def reports(
     from archive.render import reports_table
 
     with archive_connection(config) as conn:
+        if site:
+            query.require_site(conn, site)
         page = query.list_reports(
             conn, site=site, year=year, kind=kind, status=status, since=since, limit=limit, offset=offset
         )
@@ -237,13 +242,14 @@ def reports(
 def show(report_id: int, version: int | None, as_json: bool, config: Config) -> None:
     """Show one report's text and metadata (latest version unless --version)."""
     from archive import query
+    from archive.render import print_text
 
     with archive_connection(config) as conn:
         doc = query.show_report(conn, report_id, version).to_json()
     if as_json:
         print_json(doc)
         return
-    console.print(f"[bold]{doc['title']}[/]")
+    console.print(doc["title"], style="bold")
     console.print(
         f"{doc['publisher']} · {doc['year'] or '?'} · {doc['kind']} · published {doc['published_date'] or '?'}"
         f" · version {doc['version']}/{doc['version_count']} · {doc['status']}"
@@ -253,19 +259,18 @@ def show(report_id: int, version: int | None, as_json: bool, config: Config) -> 
         err_console.print(
             f"warning: {doc['replacement_chars']} characters of this page could not be decoded "
             f"(read as {doc['encoding']}); the raw bytes are kept in the archive",
-            markup=False,
         )
     if doc["sections"]:
         headings = [s["heading"] for s in doc["sections"] if s["level"] == 1]
         where = "" if doc["sections_source"] == "text" else f" (in {doc['sections_source']})"
-        console.print(f"sections{where}: " + " · ".join(headings), markup=False)
+        console.print(f"sections{where}: " + " · ".join(headings))
     if doc["missing_sections"]:
-        console.print("missing required sections: " + ", ".join(doc["missing_sections"]), markup=False, style="yellow")
+        console.print("missing required sections: " + ", ".join(doc["missing_sections"]), style="yellow")
     console.print()
-    console.print(doc["text"], markup=False)
+    print_text(doc["text"])
     for att in doc["attachments"]:
         state = f"{len(att['text'] or '')} chars" if att["text"] is not None else "no text"
-        console.print(f"\n附件: {att['filename']} ({att['media_type'] or '?'}, {state})", markup=False)
+        console.print(f"\n附件: {att['filename']} ({att['media_type'] or '?'}, {state})")
 
 
 @cli.command()
@@ -309,7 +314,7 @@ def diff(report_id: int, from_version: int | None, to_version: int | None, confi
         return
     for line in d.unified.split("\n"):
         style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
-        console.print(line, style=style, markup=False, highlight=False)
+        console.print(line, style=style)
 
 
 @cli.command()
@@ -318,9 +323,16 @@ def diff(report_id: int, from_version: int | None, to_version: int | None, confi
 @json_option
 def extract(file: Path, url: str | None, as_json: bool) -> None:
     """Run the extractor on one saved page (its bytes as served)."""
-    from archive.extract import extract_page
+    from rich.text import Text
 
-    ex = extract_page(file.read_bytes(), url or file.resolve().as_uri())
+    from archive.extract import extract_page
+    from archive.render import plain, print_text
+
+    with file.open("rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise BadUsage(f"{file} is larger than {MAX_FILE_BYTES // 2**20} MB, the most a page is read (crawls too)")
+    ex = extract_page(data, url or file.resolve().as_uri())
     doc: dict[str, Any] = {
         "title": ex.title,
         "published_date": ex.published_date.isoformat() if ex.published_date else None,
@@ -331,12 +343,14 @@ def extract(file: Path, url: str | None, as_json: bool) -> None:
     if as_json:
         print_json(doc)
         return
-    console.print(f"[bold]{doc['title']}[/]  {doc['published_date'] or ''}  {doc['publisher'] or ''}")
-    console.print(doc["text"], markup=False)
+    console.print(
+        Text.assemble(plain(doc["title"], "bold"), plain(f"  {doc['published_date'] or ''}  {doc['publisher'] or ''}"))
+    )
+    print_text(doc["text"])
     for a in doc["attachments"]:
-        console.print(f"附件: {a['filename']} <{a['url']}>", markup=False)
+        console.print(f"附件: {a['filename']} <{a['url']}>")
     for warning in ex.warnings:
-        err_console.print(f"warning: {warning}", markup=False)
+        err_console.print(f"warning: {warning}")
 
 
 @cli.command()
@@ -345,7 +359,7 @@ def extract(file: Path, url: str | None, as_json: bool) -> None:
 @click.option("--region", help="Only sites whose region holds this (e.g. 杭州市).")
 @click.option("--year", type=YEAR, help="Only reports about this year.")
 @click.option("--kind", type=click.Choice(["annual_report", "department_report", "related"]), help="Only this kind.")
-@click.option("--limit", type=click.IntRange(min=1), default=SEARCH_LIMIT, show_default=True)
+@click.option("--limit", type=NUMBER, default=SEARCH_LIMIT, show_default=True)
 @click.option("--all-versions", is_flag=True, help="Search every version, not only the latest of each report.")
 @json_option
 @config_options
@@ -365,10 +379,13 @@ def search(
     Terms of two characters or more are found anywhere (Chinese needs no spaces); full-width and half-width
     forms and letter case are folded. Best matches first; the snippet marks each term 【like this】.
     """
+    from archive import query
     from archive import search as search_mod
     from archive.render import search_table
 
     with archive_session(config) as session:
+        if site:
+            query.require_site(session, site)
         rows = search_mod.search(
             session,
             query_text,
@@ -398,12 +415,18 @@ def reextract(site: str | None, as_json: bool, config: Config) -> None:
     """
     from archive.db import make_engine, make_sessionmaker
     from archive.migrate import check_schema
+    from archive.query import require_site
     from archive.reextract import reextract as run_reextract
+    from archive.render import FAILURE_MARK, marked
 
     engine = make_engine(config.db_url, create=False)
     try:
         check_schema(engine)
-        summary = run_reextract(make_sessionmaker(engine), site)
+        sessions = make_sessionmaker(engine)
+        if site:
+            with sessions() as session:
+                require_site(session, site)
+        summary = run_reextract(sessions, site)
     finally:
         engine.dispose()
     if as_json:
@@ -424,7 +447,7 @@ def reextract(site: str | None, as_json: bool, config: Config) -> None:
                 f"{summary.folded} version(s) that were no change folded away"
             )
         for failure in summary.failed:
-            err_console.print(f"[red]✗[/] {failure}", highlight=False)
+            err_console.print(marked(FAILURE_MARK, failure))
     if summary.failed:
         sys.exit(1)
 
@@ -444,6 +467,7 @@ def db_upgrade(config: Config) -> None:
     from archive.db import describe, make_engine
     from archive.migrate import HEAD, upgrade_archive
 
+    config.make_home()
     engine = make_engine(config.db_url)
     try:
         before = upgrade_archive(engine)
@@ -451,10 +475,10 @@ def db_upgrade(config: Config) -> None:
         engine.dispose()
     where = describe(engine.url)
     if before == HEAD:
-        console.print(f"the archive at {where} is up to date (schema revision {HEAD})", markup=False)
+        console.print(f"the archive at {where} is up to date (schema revision {HEAD})")
     else:
         was = before or "an empty database"
-        console.print(f"the archive at {where} is now at schema revision {HEAD} (was {was})", markup=False)
+        console.print(f"the archive at {where} is now at schema revision {HEAD} (was {was})")
 
 
 @cli.command()
@@ -469,4 +493,13 @@ def demo() -> None:
 
 
 def main() -> None:
+    # Python hands arguments that are not UTF-8 over with their bytes as lone surrogates, which fail later, far
+    # from here (in the database driver, or when printed): refuse them now.
+    for arg in sys.argv[1:]:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            err_console.print(f"fazhi: the argument '{shown}' is not valid UTF-8 text", soft_wrap=True)
+            sys.exit(2)
     cli(prog_name="fazhi")

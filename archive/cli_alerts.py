@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from rich.table import Table
 
-from archive.cli import archive_session, cli, config_options, json_option
+from archive.cli import NUMBER, archive_session, cli, config_options, json_option
 from archive.config import Config
-from archive.render import console, err_console, print_delivery, print_json
+from archive.render import FAILURE_MARK, OK_MARK, console, err_console, marked, print_delivery, print_json
 
 if TYPE_CHECKING:
     from archive import alerts
@@ -44,19 +44,19 @@ def _urls_or_exit(config: Config) -> tuple[str, ...]:
     from archive import alerts
 
     if not config.notify_urls:
-        err_console.print("fazhi: no notify URL: give --notify URL or set FAZHI_NOTIFY", markup=False)
+        err_console.print("fazhi: no notify URL: give --notify URL or set FAZHI_NOTIFY")
         sys.exit(2)
     try:
         alerts.check_urls(config.notify_urls)
     except ValueError as exc:
-        err_console.print(f"fazhi: {exc}", markup=False)
+        err_console.print(f"fazhi: {exc}")
         sys.exit(2)
     return config.notify_urls
 
 
 @cli.group("alerts", invoke_without_command=True)
 @click.option("--pending", is_flag=True, help="Only events some configured notify URL has not received yet.")
-@click.option("--limit", type=int, default=50, show_default=True, help="At most this many events, newest first.")
+@click.option("--limit", type=NUMBER, default=50, show_default=True, help="At most this many events, newest first.")
 @json_option
 @config_options
 @click.pass_context
@@ -134,10 +134,9 @@ def alerts_test(config: Config) -> None:
         engine.dispose()
     for display, error in outcomes:
         if error is None:
-            console.print(f"[green]✓[/] {display}", highlight=False)
+            console.print(marked(OK_MARK, display))
         else:
-            err_console.print(f"[red]✗[/] {display}: ", end="")
-            err_console.print(error, markup=False, highlight=False)
+            err_console.print(marked(FAILURE_MARK, f"{display}: {error}"))
     sys.exit(1 if any(error for _, error in outcomes) else 0)
 
 

@@ -57,7 +57,7 @@ def coverage_command(
         _write_csv(rows, completeness)
     else:
         console.print(coverage_table(rows, completeness))
-        console.print(_summary(rows), markup=False)
+        console.print(_summary(rows))
 
 
 def _write_csv(rows: Sequence[CoverageRow], completeness: bool) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.table import Table
 
-from archive.cli import archive_session, cli, config_options, json_option
+from archive.cli import NUMBER, archive_session, cli, config_options, json_option
 from archive.config import Config
 from archive.errors import NotFound
 from archive.render import console, err_console, print_json
@@ -21,7 +21,7 @@ PAGE_LABELS = {"answers": "still answers", "gone": "removed", "failing": "failin
 
 @cli.command(name="relist")
 @click.option("--site", help="Only this site id.")
-@click.option("--run", "run_id", type=int, help="This crawl run (default: the latest with lists, of each site).")
+@click.option("--run", "run_id", type=NUMBER, help="This crawl run (default: the latest with lists, of each site).")
 @json_option
 @config_options
 def relist_command(site: str | None, run_id: int | None, as_json: bool, config: Config) -> None:
@@ -32,9 +32,12 @@ def relist_command(site: str | None, run_id: int | None, as_json: bool, config: 
     entries titled like a report that the archive holds no report for (`fetched`: a crawl read the page and
     left it out). Useful after a list adapter was fixed: what would the next crawl find?
     """
+    from archive.query import require_site
     from archive.relist import relist
 
     with archive_session(config) as session:
+        if site:
+            require_site(session, site)
         rows = relist(session, site=site, run=run_id)
     if run_id is not None and not rows:
         raise NotFound(f"no crawl run {run_id} with stored list pages" + (f" of site {site}" if site else ""))
@@ -62,13 +65,12 @@ def _print_run(r: Relisted) -> None:
     console.print(
         f"{len(lists.entries)} entries, {r.candidates} titled like a report, {r.archived} archived reports; "
         f"lists {'read whole' if lists.complete else 'not read whole'}",
-        markup=False,
     )
     for problem in lists.problems:
-        err_console.print(f"  not whole: {problem}", markup=False)
+        err_console.print(f"  not whole: {problem}")
     for entry, fetched in r.unarchived:
         note = "fetched, not archived" if fetched else "not fetched yet"
-        console.print(f"  not archived ({note}): {entry.title} <{entry.url}>", markup=False)
+        console.print(f"  not archived ({note}): {entry.title} <{entry.url}>")
 
 
 @cli.command(name="vanished")
@@ -82,9 +84,12 @@ def vanished_command(site: str | None, as_json: bool, config: Config) -> None:
     lists held it, the first run after that whose lists did not, and what its page last answered (still
     answers: only unlinked; removed: 404/410). The stored list pages are read again with the current adapters.
     """
+    from archive.query import require_site
     from archive.vanished import vanished
 
     with archive_session(config) as session:
+        if site:
+            require_site(session, site)
         rows = vanished(session, site=site)
     if as_json:
         print_json([v.to_json() for v in rows])

@@ -8,7 +8,7 @@ import sys
 import click
 from rich.table import Table
 
-from archive.cli import SINCE, archive_session, cli, config_options, json_option, page_caption
+from archive.cli import OFFSET, SINCE, archive_session, cli, config_options, json_option, page_caption
 from archive.config import Config
 from archive.errors import BadUsage
 from archive.render import console, print_json
@@ -39,15 +39,18 @@ def schedule(every: str | None, max_crawls: int, config: Config) -> None:
 @cli.command()
 @click.option("--site", help="Only this site id.")
 @click.option("--limit", type=click.IntRange(1, 100000), default=50, show_default=True, help="At most this many runs.")
-@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many runs first (the next page).")
+@click.option("--offset", type=OFFSET, default=0, help="Skip this many runs first (the next page).")
 @click.option("--since", type=SINCE, metavar="TIME", help="Only runs started at or after TIME (ISO 8601; UTC if bare).")
 @json_option
 @config_options
 def runs(site: str | None, limit: int, offset: int, since: dt.datetime | None, as_json: bool, config: Config) -> None:
     """Crawl runs, newest first: when, how they ended, what they found, and every problem they met."""
     from archive import health
+    from archive.query import require_site
 
     with archive_session(config) as session:
+        if site:
+            require_site(session, site)
         page = health.list_runs(session, site=site, limit=limit, offset=offset, since=since)
     rows = [r.to_json() for r in page.items]
     if as_json:

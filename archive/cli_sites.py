@@ -27,7 +27,7 @@ def check(site_ids: tuple[str, ...], as_json: bool, config: Config) -> None:
     """
     outcome = run_check(config, site_ids)
     if outcome.returncode == 2 or (outcome.error and not outcome.sites):
-        err_console.print(outcome.error or "the check failed", markup=False, highlight=False)
+        err_console.print(outcome.error or "the check failed")
         sys.exit(2 if outcome.returncode == 2 else 1)
     if as_json:
         print_json(outcome.sites)

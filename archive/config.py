@@ -17,7 +17,7 @@ DEFAULT_CRAWL_TIMEOUT = 3600.0  # seconds one site's crawl may take, unless its 
 # (100-200 MiB), and on SQLite the processes take turns to write. Not the default: on a shared 2-core machine two
 # processes spent more CPU per page than one and were not faster (bench/RESULTS.md, "Many sites").
 SITES_PER_CRAWL_PROCESS = 100
-BUNDLED_SITES = Path(__file__).resolve().parent.parent / "crawler" / "sites.yaml"
+BUNDLED_SITES = Path(__file__).resolve().parent / "registry" / "zhejiang.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +28,17 @@ class Config:
     notify_urls: tuple[str, ...] = ()
     crawl_timeout: float = DEFAULT_CRAWL_TIMEOUT
     crawl_processes: int | None = 1  # how many processes one crawl spreads its sites over; None: `auto`
+    base_url: str | None = None  # the web UI's public address, for links (`fazhi serve`); None: the bound address
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
         env = os.environ if environ is None else environ
+        for name, value in env.items():
+            if name.startswith("FAZHI_") and not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:  # bytes that were not UTF-8, kept as lone surrogates
+                    raise BadUsage(f"{name} is not valid UTF-8 text") from None
         home = Path(env.get("FAZHI_HOME") or DEFAULT_HOME).expanduser()
         db_url = env.get("FAZHI_DB_URL") or f"sqlite:///{home / 'fazhi.db'}"
         sites = Path(env["FAZHI_SITES"]).expanduser() if env.get("FAZHI_SITES") else BUNDLED_SITES
@@ -45,6 +52,7 @@ class Config:
             notify_urls=notify,
             crawl_timeout=timeout,
             crawl_processes=processes,
+            base_url=env.get("FAZHI_BASE_URL") or None,
         )
 
     def crawl_processes_for(self, n_sites: int) -> int:
@@ -88,6 +96,17 @@ class Config:
     @property
     def log_dir(self) -> Path:
         return self.home / "logs"
+
+    def make_home(self) -> None:
+        """Make the data folder (and its logs folder) if need be; BadUsage in one line when it cannot be used."""
+        try:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise BadUsage(f"FAZHI_HOME={self.home} cannot be the data folder: it is not a folder") from None
+        except OSError as exc:
+            raise BadUsage(f"FAZHI_HOME={self.home} cannot be the data folder: {exc.strerror or exc}") from None
+        if not os.access(self.log_dir, os.W_OK | os.X_OK):
+            raise BadUsage(f"FAZHI_HOME={self.home} cannot be the data folder: it is not writable")
 
 
 def _seconds(value: str | None, name: str, default: float) -> float:

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.cadence import TIMEZONE
-from archive.errors import NotFound
 from archive.extract.sections import REQUIRED, outline_report
 from archive.models import Report, Site, Version
+from archive.query import require_site
 
 COUNTED_KIND = "annual_report"
 
@@ -104,9 +104,9 @@ def coverage(
     sites_stmt = select(Site).order_by(Site.id)
     if site:
         sites_stmt = sites_stmt.where(Site.id == site)
+    if site:
+        require_site(session, site)
     sites = list(session.scalars(sites_stmt))
-    if site and not sites:
-        raise NotFound(f"no site {site!r} in the archive (see `fazhi sites`)")
 
     reports_stmt = select(Report).where(Report.kind == COUNTED_KIND, Report.year.is_not(None))
     if site:

@@ -16,6 +16,7 @@ from archive.crawlrun import run_crawl
 from archive.db import make_engine, make_sessionmaker
 from archive.errors import BadUsage
 from archive.migrate import prepare_for_crawl
+from archive.registry.sites import load_registry, select_sites
 from archive.search_segments import optimize
 
 
@@ -44,6 +45,9 @@ def crawl(
         alerts.check_urls(config.notify_urls)  # before crawling, not after
     except ValueError as exc:
         raise BadUsage(str(exc)) from None
+    # The registry and the site ids first: a refused registry leaves nothing behind, not even an empty archive.
+    select_sites(load_registry(config.sites_path), site_ids)
+    config.make_home()
     engine = make_engine(config.db_url)
     try:
         # Before anything is fetched: an empty database gets the schema, and an archive that is out of date,

@@ -28,6 +28,8 @@ GRACE_SECONDS = 30.0
 # Beyond a site's own limit (which the crawl enforces itself, gracefully), how long before the crawl is stopped
 # from outside: start-up, closing, and a crawl that stopped answering.
 LIMIT_MARGIN_SECONDS = 60.0
+# A run left open by a crawl that ended on its own: one of its processes (FAZHI_CRAWL_PROCESSES) was killed.
+UNCLOSED = "crawl ended without closing this run: its crawl process was killed from outside"
 
 
 @dataclass
@@ -163,14 +165,26 @@ def run_crawl(
         if proc.poll() is None:  # this process is failing: its crawl goes with it
             stopper.kill()
             proc.wait()
+    if rc < 0 and stopper.reason is None:
+        # Killed from outside (the kernel's OOM killer, an operator): nothing of the crawl could say so itself.
+        stopper.reason = _killed(-rc)
     outcome.interrupted = stopper.reason
-    if stopper.reason:
-        _close_open_runs(config, run_ids, stopper.reason)
+    # The crawl is over, so a run still open was never closed by its process: stopped or killed before it could.
+    _close_open_runs(config, run_ids, f"crawl {stopper.reason}" if stopper.reason else UNCLOSED)
     # Killed by a signal (negative code) or stopped counts as a failed run, not as bad usage.
     outcome.returncode = rc if rc in (0, 1, 2) else 1
     if stopper.reason and outcome.returncode == 0:
         outcome.returncode = 1
     return outcome
+
+
+def _killed(signum: int) -> str:
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = f"signal {signum}"
+    cause = " (the system's out-of-memory killer sends it, among others)" if signum == signal.SIGKILL else ""
+    return f"ended: its crawler process was killed by {name} from outside{cause}"
 
 
 def _progress(line: str) -> dict[str, Any] | None:
@@ -184,8 +198,9 @@ def _progress(line: str) -> dict[str, Any] | None:
     return event if isinstance(event, dict) else None
 
 
-def _close_open_runs(config: Config, run_ids: list[int], reason: str) -> None:
-    """Runs the crawl had no time to close itself (killed after the grace time) are recorded as interrupted."""
+def _close_open_runs(config: Config, run_ids: list[int], message: str) -> None:
+    """Runs the crawl did not close itself (killed, or out of time after being asked to stop) are recorded as
+    interrupted, with `message`."""
     if not run_ids:
         return
     engine = make_engine(config.db_url)
@@ -194,7 +209,7 @@ def _close_open_runs(config: Config, run_ids: list[int], reason: str) -> None:
             conn.execute(
                 update(CrawlRun)
                 .where(CrawlRun.id.in_(run_ids), CrawlRun.status == "running")
-                .values(status="interrupted", finished_at=utcnow(), messages=[f"crawl {reason}"])
+                .values(status="interrupted", finished_at=utcnow(), messages=[message])
             )
     finally:
         engine.dispose()

@@ -36,6 +36,15 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(database).expanduser()
 
 
+def archive_files(url: str) -> list[Path]:
+    """The files that make up an SQLite archive (the database, its WAL, shared memory and rollback journal); none
+    for PostgreSQL. What an export must never write over."""
+    path = sqlite_file(parse_url(url))
+    if path is None:
+        return []
+    return [path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
+
+
 def describe(url: URL) -> str:
     """Where an archive is, for messages: the file of an SQLite URL, else the URL without its password."""
     path = sqlite_file(url)
@@ -62,19 +71,21 @@ def parse_url(url: str) -> URL:
 def make_engine(url: str, *, create: bool = True, **kwargs: Any) -> Engine:
     """An engine for `url`; on SQLite WAL + foreign keys are switched on.
 
-    With `create` the SQLite file's folder is made; without it (reads) a file that does not exist is refused
-    with MissingArchive, since connecting would leave a new empty database behind.
+    With `create` (writes) a new SQLite file may be made, in a folder that exists (a missing one is more likely a
+    typo than a wish), and an in-memory database is refused: what is written there ends with the command. Without
+    it (reads) a file that does not exist is refused with MissingArchive, since connecting would leave a new empty
+    database behind.
     """
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_file(parsed)
+        if path is None and create:
+            raise BadUsage(
+                f"{url!r} is an in-memory database, gone when the command ends: give a file "
+                f"(e.g. sqlite:///path/fazhi.db)"
+            )
         if path is not None:
-            if not create and not path.exists():
-                raise MissingArchive(f"no archive at {path}: `fazhi crawl` makes one there (or check --db)")
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise DatabaseLocationError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from exc
+            _check_location(path, create)
         # A crawl process writes while `fazhi` commands read: wait for the lock instead of failing at once.
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = _create(parsed, kwargs)
@@ -82,6 +93,20 @@ def make_engine(url: str, *, create: bool = True, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return _create(parsed, kwargs)
+
+
+def _check_location(path: Path, create: bool) -> None:
+    """Refuse, in one line, an SQLite path that cannot hold an archive: not a file, in a missing folder."""
+    if path.exists():
+        if not path.is_file():
+            raise CannotOpen(f"{path} is not a file, so it cannot hold an archive (check --db / FAZHI_DB_URL)")
+        return
+    if not create:
+        raise MissingArchive(f"no archive at {path}: `fazhi crawl` makes one there (or check --db)")
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise DatabaseLocationError(f"cannot make the archive {path}: {folder} {what} (check --db / FAZHI_DB_URL)")
 
 
 def _create(url: URL, kwargs: dict[str, Any]) -> Engine:
@@ -112,13 +137,16 @@ def _sqlite_pragmas_writing(dbapi_conn: Any, record: Any) -> None:
 
 
 def _switch_to_wal(cur: Any, wait: float = 30.0) -> None:
+    """Ask for WAL until SQLite answers. Its answer is the mode the database now has: WAL, or whatever mode SQLite
+    keeps for a database that cannot have it; asking again would get the same answer."""
     deadline = time.monotonic() + wait
-    while cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+    while True:
         try:
-            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA journal_mode=WAL").fetchone()
+            return
         except sqlite3.OperationalError as exc:
             # Changing the journal mode does not wait for other connections (no busy timeout): two crawls opening
-            # a new database together would fail here, so wait a moment and look again.
+            # a new database together would fail here, so wait a moment and ask again.
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)

@@ -5,30 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.models import CrawlRun, SchedulerJob
 from archive.paging import Page, paginate
+from archive.registry.sites import Site
 
 FINISHED = ("ok", "partial", "failed", "interrupted")
-
-
-class RegistrySite(Protocol):
-    """What health needs of a registry entry (crawler.sites.Site has it; the archive does not import the crawler)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def region(self) -> str: ...
-    @property
-    def platform(self) -> str: ...
-    @property
-    def schedule(self) -> str | None: ...
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -120,7 +106,7 @@ def next_runs(session: Session) -> dict[str, dt.datetime]:
     }
 
 
-def site_health(session: Session, sites: Iterable[RegistrySite]) -> list[dict[str, Any]]:
+def site_health(session: Session, sites: Iterable[Site]) -> list[dict[str, Any]]:
     """Each registry site with its last run, last good run and how many runs in a row failed."""
     upcoming = next_runs(session)
     out: list[dict[str, Any]] = []

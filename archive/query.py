@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, Select, false, func, select
 
+from archive.bounds import MAX_INT
 from archive.errors import BadUsage, NotFound
 from archive.paging import Page, paginate
 from archive.tables import attachment, report, report_version
@@ -22,9 +23,6 @@ if TYPE_CHECKING:
     # on a Connection and so never import the ORM, whose import takes longer than the rest of such a command
     # (tests/test_cli_startup.py). A Session (the web UI, the exporters) runs the same statements.
     Reader = Connection | Session
-
-# Ids and version numbers are 64-bit integers in the database; a larger number names nothing (and would overflow).
-_MAX_ID = 2**63 - 1
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -151,6 +149,12 @@ def _report_order(order: str | None) -> list[Any]:
     return [*out, report.c.id.desc() if reverse else report.c.id]
 
 
+def require_site(session: Reader, site_id: str) -> None:
+    """NotFound unless the archive holds site `site_id`: the one answer every `--site` gives to an unknown id."""
+    if session.execute(select(site_table.c.id).where(site_table.c.id == site_id)).first() is None:
+        raise NotFound(f"no site {site_id!r} in the archive: not a site id, or not crawled yet (see `fazhi sites`)")
+
+
 def list_reports(
     session: Reader,
     site: str | None = None,
@@ -183,7 +187,7 @@ def list_reports(
 
 
 def _load(session: Reader, report_id: int) -> ReportRecord:
-    row = session.execute(_reports().where(report.c.id == report_id)).first() if 0 < report_id <= _MAX_ID else None
+    row = session.execute(_reports().where(report.c.id == report_id)).first() if 0 < report_id <= MAX_INT else None
     if row is None:
         raise NotFound(f"no report with id {report_id} (see `fazhi reports`)")
     return ReportRecord.from_row(row)
@@ -211,7 +215,7 @@ def get_version(session: Reader, report_id: int, version: int | None = None) -> 
     if version is None:
         found = v.c.id == report.c.current_version_id
     else:
-        number = v.c.version == version if version <= _MAX_ID else false()
+        number = v.c.version == version if version <= MAX_INT else false()
         found = (v.c.report_id == report.c.id) & number
     # The report outer-joined to the version: no row is no report, a row without a version is no such version.
     stmt = (
@@ -229,7 +233,7 @@ def get_version(session: Reader, report_id: int, version: int | None = None) -> 
         .select_from(report.outerjoin(v, found))
         .where(report.c.id == report_id)
     )
-    row = session.execute(stmt).first() if 0 < report_id <= _MAX_ID else None
+    row = session.execute(stmt).first() if 0 < report_id <= MAX_INT else None
     if row is None:
         raise NotFound(f"no report with id {report_id} (see `fazhi reports`)")
     if row.id is None:

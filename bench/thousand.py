@@ -47,7 +47,7 @@ from archive.crawling import crawl
 from archive.db import make_engine, make_sessionmaker
 from archive.migrate import prepare_for_crawl
 from archive.models import CrawlRun
-from crawler.sites import load_registry
+from archive.registry.sites import load_registry
 from portalsim.content import SITE_ORDER
 from portalsim.server import _handler_for
 from portalsim.state import SiteState

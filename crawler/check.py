@@ -30,7 +30,7 @@ from archive.config import Config
 from archive.extract import title_may_be_report
 from archive.lists import ListParseError, detect_platform, get_adapter
 from archive.lists.discovery import is_column, report_links, search_url
-from crawler.sites import RegistryError, Site, load_registry, select_sites
+from archive.registry.sites import RegistryError, Site, load_registry, select_sites
 
 PREFIX = "FAZHI-CHECK "
 MAX_LIST_PAGES = 3  # further pages of a column read while none of its entries yet looks like a report

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive.config import Config
 from archive.db import make_engine, make_sessionmaker, parse_url
 from archive.migrate import prepare_for_crawl
-from crawler.sites import Site, load_registry
+from archive.registry.sites import Site, load_registry
 
 
 @dataclass

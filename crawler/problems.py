@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
@@ -16,6 +17,8 @@ logger = logging.getLogger("fazhi")
 # Lines kept per kind of message in a run's record; the rest are only logged, and counted in one closing line.
 MAX_LINES_PER_KIND = 20
 _PREFIX = {"warning": "warning: ", "note": "note: "}
+# What Scrapy's RobotsTxtMiddleware raises IgnoreRequest with (and nothing else does).
+ROBOTS_MESSAGE = "Forbidden by robots.txt"
 
 
 def record(stats: StatsCollector | None, message: str, *, level: str = "error", kind: str | None = None) -> None:
@@ -70,6 +73,11 @@ def messages(stats: StatsCollector) -> list[str]:
     if summary:
         out.append(_PREFIX["note"] + summary)
     return out
+
+
+def forbidden_by_robots(failure: Failure) -> bool:
+    """Whether the request was dropped because robots.txt forbids it: the site's wish, not a failure."""
+    return failure.check(IgnoreRequest) is not None and str(failure.value) == ROBOTS_MESSAGE
 
 
 def describe(failure: Failure) -> str:

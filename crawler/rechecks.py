@@ -15,10 +15,10 @@ from twisted.python.failure import Failure
 
 from archive.raw import ExchangeRecord
 from archive.recheck import ArchivedFile
+from archive.registry.sites import Site
 from crawler import problems
 from crawler.exchanges import PURPOSE, REPORT, records
 from crawler.items import FilesChanged, PageNotModified, RawFile
-from crawler.sites import Site
 
 # Subtracted from the time an attachment was fetched before asking the site whether it changed since: HTTP dates
 # have whole seconds, and the site's clock is not ours. A file modified just before it was fetched is then fetched

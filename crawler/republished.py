@@ -7,9 +7,9 @@ from dataclasses import replace
 
 from archive.attribution import Government, issuing_government
 from archive.raw import RawPage
+from archive.registry.sites import Site
 from archive.store import sync_site
 from crawler.link import ArchiveLink
-from crawler.sites import Site
 
 
 class Republications:

@@ -21,8 +21,8 @@ from archive.config import Config
 from archive.db import make_engine
 from archive.errors import ArchiveError
 from archive.migrate import prepare_for_crawl
+from archive.registry.sites import RegistryError, load_registry, select_sites
 from crawler.link import config_settings, share_engine, write_lock_first
-from crawler.sites import RegistryError, load_registry, select_sites
 from crawler.spiders.reports import ReportsSpider
 from crawler.workers import STOP_SIGNALS, WORKER_FLAG, run_workers, shares
 
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_project_settings()
     if settings.get("BOT_NAME") != "fazhi":
         settings.setmodule("crawler.settings", priority="project")
-    config.log_dir.mkdir(parents=True, exist_ok=True)
+    config.make_home()
     settings.set("LOG_FILE", str(config.log_dir / "crawl.log"), priority="cmdline")
     settings.set("LOG_FILE_APPEND", True, priority="cmdline")
     settings.set("FAZHI_SITE_TIMEOUT", config.crawl_timeout, priority="cmdline")

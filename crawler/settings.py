@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from archive.bounds import MAX_FILE_BYTES
+
 BOT_NAME = "fazhi"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -29,7 +31,7 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 # Report pages are small; attachments can be large scans. Refuse anything beyond this.
-DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_MAXSIZE = MAX_FILE_BYTES
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 
 # Further list pages followed per column at most (a column of reports rarely needs ten).

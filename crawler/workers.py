@@ -107,4 +107,11 @@ def run_workers(site_shares: list[list[str]]) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    for share, code in zip(site_shares, codes, strict=True):
+        if code < 0:  # killed from outside: it could not say so itself (`fazhi crawl` closes its runs)
+            print(
+                f"fazhi: the crawl process of {', '.join(share)} was killed ({signal.strsignal(-code)})",
+                file=sys.stderr,
+                flush=True,
+            )
     return combined_exit(codes)

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from archive.cadence import TIMEZONE, in_season, slot
-from crawler.sites import Site
+from archive.registry.sites import Site
 from scheduler import every_trigger, parse_duration, site_trigger
 
 UTC = dt.UTC

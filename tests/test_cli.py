@@ -178,7 +178,7 @@ def test_extract_command_on_a_fixture_page(tmp_path: Path) -> None:
 def test_unopenable_database_is_a_clear_usage_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("not a folder")
     result = CliRunner().invoke(cli, ["crawl", "--db", f"sqlite:///{tmp_path}/file/a.db"])
-    assert result.exit_code == 2 and "cannot create the folder" in result.stderr
+    assert result.exit_code == 2 and "is not a folder" in result.stderr
     result = CliRunner().invoke(cli, ["reports", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/x"])
     assert result.exit_code == 2 and "cannot open the archive database" in result.stderr
     result = CliRunner().invoke(cli, ["reports", "--db", "nosuchdb://x/y"])

@@ -21,7 +21,7 @@ from archive.config import Config
 from archive.lease import Lease, LeaseHeld
 from archive.models import Lease as LeaseRow
 from archive.models import SchedulerJob, utcnow
-from crawler.sites import Site
+from archive.registry.sites import Site
 
 CALLS: list[str] = []
 _CALLED = threading.Event()

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from archive.config import BUNDLED_SITES, Config
-from crawler.sites import EVIDENCE, RegistryError, load_registry, parse_registry, select_sites
+from archive.registry.sites import EVIDENCE, RegistryError, load_registry, parse_registry, select_sites
 
 GOOD = """\
 sites:
@@ -111,7 +111,9 @@ def test_defaults_are_filled_in() -> None:
             7,
             "not an http",
         ),
-        (('schedule: "0 7 * * *"', 'schedule: "every day"'), 9, "not a 5-field cron"),
+        (('schedule: "0 7 * * *"', 'schedule: "every day"'), 9, "five fields are needed"),
+        (('schedule: "0 7 * * *"', 'schedule: "61 * * * *"'), 9, "higher than the maximum value (59)"),
+        (('schedule: "0 7 * * *"', 'schedule: "99 99 * * *"'), 9, "higher than the maximum value"),
         (("    region: 浙江省杭州市余杭区\n", ""), 2, "sites[0].region: is required"),
         (('division_code: "330110"', "division_code: 33"), 5, "GB/T 2260"),
         (("    platform: hanweb-jpage", "    platfrom: trs"), 6, "platfrom: unknown field"),

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from archive.db import make_sessionmaker
-from archive.health import RegistrySite
+from archive.registry.sites import Site
 from archive.web import api, errors, feeds, pages
 from archive.web.security import Guard
 
@@ -27,10 +27,11 @@ def _version() -> str:
         return "0"
 
 
-def create_app(engine: Engine, registry: Sequence[RegistrySite] = ()) -> FastAPI:
+def create_app(engine: Engine, registry: Sequence[Site] = (), *, base_url: str = "http://127.0.0.1:8000/") -> FastAPI:
     """The app over an archive opened with archive.web.engine.open_archive; it disposes of the engine on shutdown.
 
-    `registry` is the site registry (`fazhi sites` shows the same), read by the caller.
+    `registry` is the site registry (`fazhi sites` shows the same), read by the caller. `base_url` is the public
+    address (ending in `/`) that feeds, canonical links and citations use, whatever Host a request names.
     """
 
     @asynccontextmanager
@@ -50,6 +51,7 @@ def create_app(engine: Engine, registry: Sequence[RegistrySite] = ()) -> FastAPI
     )
     app.state.sessions = make_sessionmaker(engine)
     app.state.registry = tuple(registry)
+    app.state.base_url = base_url
     app.add_middleware(Guard)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.router)

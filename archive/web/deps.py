@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from archive.health import RegistrySite
+from archive.registry.sites import Site
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -16,10 +16,10 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_registry(request: Request) -> Sequence[RegistrySite]:
-    registry: Sequence[RegistrySite] = request.app.state.registry
+def get_registry(request: Request) -> Sequence[Site]:
+    registry: Sequence[Site] = request.app.state.registry
     return registry
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-RegistryDep = Annotated[Sequence[RegistrySite], Depends(get_registry)]
+RegistryDep = Annotated[Sequence[Site], Depends(get_registry)]

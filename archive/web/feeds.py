@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from archive.browse import Change, recent_changes
+from archive.display import shown
 from archive.render import KIND_LABELS
 from archive.web.deps import SessionDep
 from archive.web.templating import is_web_url
@@ -45,13 +46,14 @@ def site_reports(request: Request, session: SessionDep, site_id: str) -> Respons
 
 
 def _feed(request: Request, changes: Sequence[Change], title: str, key: str, alternate: str) -> Response:
-    base = str(request.base_url).rstrip("/")
+    base = request.app.state.base_url.rstrip("/")
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", _urn(f"fazhi-archive:feed:{key}"))
     _text(feed, "title", title)
     newest = max((c.fetched_at for c in changes), default=None)
     _text(feed, "updated", _rfc3339(newest or dt.datetime.now(dt.UTC)))
-    _link(feed, str(request.url), "self", MEDIA_TYPE.split(";")[0])
+    self_url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    _link(feed, self_url, "self", MEDIA_TYPE.split(";")[0])
     _link(feed, base + alternate, "alternate", "text/html")
     _text(feed, "generator", "Fazhi Archive")
     for change in changes:
@@ -79,7 +81,7 @@ def _entry(feed: ET.Element, base: str, c: Change) -> None:
 
 def _text(parent: ET.Element, tag: str, value: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
-    element.text = _NOT_XML.sub("", value)
+    element.text = _NOT_XML.sub("", shown(value))
     return element
 
 

@@ -12,9 +12,11 @@ from urllib.parse import urlencode, urlsplit
 
 import jinja2
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.requests import Request
 
 from archive.cadence import TIMEZONE
+from archive.display import shown
 from archive.render import KIND_LABELS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -52,10 +54,17 @@ def with_query(request: Request, **changes: Any) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def _inert(value: Any) -> Any:
+    """Every value a template prints, control characters and bidi overrides made visible (archive.display); the
+    HTML a template builds itself (Markup) is left as it is."""
+    return shown(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
+        finalize=_inert,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -72,4 +81,9 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-templates = Jinja2Templates(env=_environment())
+def _public(request: Request) -> dict[str, Any]:
+    """What every page may link with: the site's public address (the app's, never the request's Host)."""
+    return {"base_url": request.app.state.base_url}
+
+
+templates = Jinja2Templates(env=_environment(), context_processors=[_public])

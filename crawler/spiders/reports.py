@@ -12,9 +12,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.extract import classify, extract_page, title_may_be_report
@@ -22,6 +20,7 @@ from archive.extract.classify import ANNUAL
 from archive.lists import detect_platform, get_adapter
 from archive.lists.base import Entry, ListParseError, ListRequest
 from archive.recheck import ArchivedFile, KnownReport, RecheckPolicy, archived_files, known_reports
+from archive.registry.sites import Site
 from archive.store import canonical_url
 from crawler import diagnostics, problems
 from crawler.discover import FOUND, Discovery
@@ -31,7 +30,6 @@ from crawler.link import archive_link
 from crawler.rechecks import RecheckMixin
 from crawler.republished import Republications
 from crawler.scope import OutOfScope
-from crawler.sites import Site
 
 GONE = (404, 410)
 
@@ -428,10 +426,12 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
             else:  # lists often link other governments' sites: expected, so only logged
                 self.logger.info("not fetched (%s): %s", failure.value, request.url)
             return
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        if problems.forbidden_by_robots(failure):
             self.count("skipped_robots")
-            self.logger.info("not fetched (robots.txt or filter): %s", request.url)
+            self.logger.info("not fetched (robots.txt): %s", request.url)
             return
+        # Anything else that drops the page is a failure the run says: a body that decompresses past the size cap,
+        # too many redirects, a download cancelled at the size cap.
         self.problem(f"report page {request.url}: {problems.describe(failure)}", kind="report pages that failed")
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
+from archive.errors import ArchiveError
+from archive.registry.yamlfile import LINE, LINES, YamlError, parse_yaml, read_yaml, shown
 
 PLATFORMS = ("hanweb-jpage", "hanweb-jpaas", "trs", "static", "auto")
 # How well an entry is known (never "checked live"; `fazhi sites check` is how a user with internet confirms it):
@@ -21,11 +23,12 @@ EVIDENCE = ("confirmed", "inferred", "host only")
 DISCOVERY = ("tree", "search")
 _ID = re.compile(r"^[a-z0-9-]+$")
 _HOST = re.compile(r"^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$")  # dot-separated labels, lower case (as Scrapy compares)
-_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
 # Hanweb's 政府信息公开 search, the default `search_url`: the words go in the title field. Portals differ in the
 # other parameters; an entry whose portal searches elsewhere (jrobot, say) gives its own search_url.
 HANWEB_SEARCH = "module/xxgk/search.jsp?texttype=0&fbtime=-1&vc_all=&vc_filenumber=&vc_title={query}&currpage=1"
 DEFAULT_DELAY = 1.0  # seconds between requests to one host unless the registry says otherwise
+MAX_DELAY = 600.0  # a longer delay is a typo (a crawl of forty pages would take seven hours)
+TEXT_FIELDS = ("id", "name", "region", "source", "search_url", "schedule", "evidence", "platform")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,41 +52,27 @@ class Site:
     search_url: str | None = None
 
 
-class RegistryError(ValueError):
-    """The registry is invalid; the message gives file, line and reason."""
-
-
-class _Loader(yaml.SafeLoader):
-    """Keeps each mapping's line number so errors can point at the right line."""
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")}
-    return mapping
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+class RegistryError(ArchiveError, ValueError):
+    """The registry is invalid; the message gives file, line and reason. Bad configuration: exit 2."""
 
 
 def load_registry(path: Path) -> list[Site]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RegistryError(f"{path}: cannot read the site registry: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise RegistryError(f"{path}: the site registry is not UTF-8 ({exc.reason})") from exc
-    return parse_registry(text, str(path))
+        doc = read_yaml(path, "the site registry")
+    except YamlError as exc:
+        raise RegistryError(str(exc)) from None
+    return _sites(doc, str(path))
 
 
 def parse_registry(text: str, source: str = "<registry>") -> list[Site]:
     try:
-        doc = yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark else "?"
-        raise RegistryError(f"{source}:{line}: not valid YAML: {exc.problem}") from exc
+        doc = parse_yaml(text, source)
+    except YamlError as exc:
+        raise RegistryError(str(exc)) from None
+    return _sites(doc, source)
+
+
+def _sites(doc: Any, source: str) -> list[Site]:
     if not isinstance(doc, dict) or not isinstance(doc.get("sites"), list):
         raise RegistryError(f"{source}:1: the registry must be a mapping with a list under 'sites:'")
     sites: list[Site] = []
@@ -94,39 +83,45 @@ def parse_registry(text: str, source: str = "<registry>") -> list[Site]:
         site = _site(raw, f"{source}", index)
         if site.id in seen:
             raise RegistryError(
-                f"{source}:{raw['__line__']}: sites[{index}].id: '{site.id}' is used twice "
-                f"(first at line {seen[site.id]})"
+                f"{source}:{raw[LINE]}: sites[{index}].id: '{site.id}' is used twice (first at line {seen[site.id]})"
             )
-        seen[site.id] = raw["__line__"]
+        seen[site.id] = raw[LINE]
         sites.append(site)
     return sites
 
 
 def _site(raw: dict[str, Any], source: str, index: int) -> Site:
-    lines: dict[str, int] = raw.get("__lines__", {})
+    lines: dict[str, int] = raw.get(LINES, {})
 
     def fail(field: str, reason: str) -> RegistryError:
-        line = lines.get(field, raw["__line__"])
+        line = lines.get(field, raw[LINE])
         return RegistryError(f"{source}:{line}: sites[{index}].{field}: {reason}")
 
-    known = {f for f in Site.__dataclass_fields__} | {"__line__", "__lines__"}
+    known = {f for f in Site.__dataclass_fields__} | {LINE, LINES}
     for key in raw:
         if key not in known:
-            raise fail(str(key), f"unknown field (known: {', '.join(sorted(Site.__dataclass_fields__))})")
+            raise fail(
+                key if isinstance(key, str) else shown(key),
+                f"unknown field (known: {', '.join(sorted(Site.__dataclass_fields__))})",
+            )
     for field in ("id", "name", "region"):
         if field not in raw or raw[field] in (None, "", []):
             raise fail(field, "is required")
+    for field in TEXT_FIELDS:
+        # A mapping or list where text belongs is a mistake in the file, never to be written out as its repr.
+        if raw.get(field) is not None and not isinstance(raw[field], str):
+            raise fail(field, f"{shown(raw[field])} must be text")
     site_id = raw["id"]
-    if not isinstance(site_id, str) or not _ID.match(site_id):
-        raise fail("id", f"{site_id!r} must match [a-z0-9-]+")
+    if not _ID.match(site_id):
+        raise fail("id", f"{shown(site_id)} must match [a-z0-9-]+")
     platform = raw.get("platform", "auto")
     if platform not in PLATFORMS:
-        raise fail("platform", f"{platform!r} is not one of {', '.join(PLATFORMS)}")
+        raise fail("platform", f"{shown(platform)} is not one of {', '.join(PLATFORMS)}")
     discover = raw.get("discover") or []
     if isinstance(discover, str):
         discover = [discover]
     if not isinstance(discover, list) or any(d not in DISCOVERY for d in discover):
-        raise fail("discover", f"{discover!r} must be a list of: {', '.join(DISCOVERY)}")
+        raise fail("discover", f"{shown(discover)} must be a list of: {', '.join(DISCOVERY)}")
     if not raw.get("start_urls") and not discover:
         raise fail("start_urls", "is required (or `discover:` with tree_urls or search_url to find the reports)")
     urls, hosts = _url_list(raw.get("start_urls") or [], fail, "start_urls")
@@ -137,9 +132,9 @@ def _site(raw: dict[str, Any], source: str, index: int) -> Site:
         tree_urls = list(dict.fromkeys(_root(u) for u in urls))
     search_url = raw.get("search_url")
     if search_url is not None:
-        if "{query}" not in str(search_url):
-            raise fail("search_url", f"{search_url!r} must hold {{query}} where the search words go")
-        _url_list([str(search_url).replace("{query}", "q")], fail, "search_url")
+        if "{query}" not in search_url:
+            raise fail("search_url", f"{shown(search_url)} must hold {{query}} where the search words go")
+        _url_list([search_url.replace("{query}", "q")], fail, "search_url")
     elif "search" in discover:
         search_url = _root((urls or tree_urls)[0]) + HANWEB_SEARCH
     search_hosts = [urlsplit(str(search_url)).hostname or ""] if search_url else []
@@ -160,40 +155,54 @@ def _site(raw: dict[str, Any], source: str, index: int) -> Site:
                 )
     evidence = raw.get("evidence")
     if evidence is not None and evidence not in EVIDENCE:
-        raise fail("evidence", f"{evidence!r} is not one of: {', '.join(EVIDENCE)}")
+        raise fail("evidence", f"{shown(evidence)} is not one of: {', '.join(EVIDENCE)}")
     schedule = raw.get("schedule")
-    if schedule is not None:
-        fields = str(schedule).split()
-        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
-            raise fail("schedule", f"{schedule!r} is not a 5-field cron expression like '0 7 * * *'")
+    if schedule is not None and (problem := cron_problem(schedule)) is not None:
+        raise fail("schedule", f"{shown(schedule)}: {problem} (a cron expression like '0 7 * * *')")
     delay = raw.get("delay", DEFAULT_DELAY)
-    if not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0:
-        raise fail("delay", f"{delay!r} must be a number of seconds >= 0")
+    if not _is_number(delay) or not 0 <= delay <= MAX_DELAY:
+        raise fail("delay", f"{shown(delay)} must be a number of seconds from 0 to {MAX_DELAY:g}")
     timeout = raw.get("timeout")
-    if timeout is not None and (
-        not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout < float("inf")
-    ):
-        raise fail("timeout", f"{timeout!r} must be a number of seconds above 0")
+    if timeout is not None and (not _is_number(timeout) or not timeout > 0):
+        raise fail("timeout", f"{shown(timeout)} must be a number of seconds above 0")
     code = raw.get("division_code")
-    if code is not None and not re.fullmatch(r"\d{6}|\d{9}|\d{12}", str(code)):
-        raise fail("division_code", f"{code!r} is not a GB/T 2260 code (6 digits)")
+    if code is not None and (isinstance(code, bool) or not re.fullmatch(r"\d{6}|\d{9}|\d{12}", str(code))):
+        raise fail("division_code", f"{shown(code)} is not a GB/T 2260 code (6 digits)")
     return Site(
         id=site_id,
-        name=str(raw["name"]),
-        region=str(raw["region"]),
+        name=raw["name"],
+        region=raw["region"],
         start_urls=tuple(str(u) for u in urls),
         allowed_domains=tuple(domains),
         platform=platform,
         division_code=str(code) if code is not None else None,
-        schedule=str(schedule) if schedule is not None else None,
+        schedule=schedule,
         delay=float(delay),
         timeout=float(timeout) if timeout is not None else None,
         evidence=evidence,
-        source=str(raw["source"]) if raw.get("source") is not None else None,
+        source=raw.get("source"),
         discover=tuple(discover),
         tree_urls=tuple(tree_urls),
-        search_url=str(search_url) if search_url is not None else None,
+        search_url=search_url,
     )
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float (YAML's .nan and .inf are floats; true and false are not numbers here)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def cron_problem(expression: str) -> str | None:
+    """Why `expression` is no cron expression the scheduler can run (its own parser decides), or None."""
+    from apscheduler.triggers.cron import CronTrigger  # the scheduler's parser: what it accepts, it can run
+
+    if len(expression.split()) != 5:
+        return "five fields are needed: minute hour day month weekday"
+    try:
+        CronTrigger.from_crontab(expression, timezone="Asia/Shanghai")
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _url_list(value: Any, fail: Callable[[str, str], RegistryError], field: str) -> tuple[list[str], list[str]]:
@@ -203,13 +212,15 @@ def _url_list(value: Any, fail: Callable[[str, str], RegistryError], field: str)
         raise fail(field, "must be a list of URLs")
     hosts: list[str] = []
     for url in urls:
+        if not isinstance(url, str):
+            raise fail(field, f"{shown(url)} is not a URL")
         try:
-            parts = urlsplit(str(url))
+            parts = urlsplit(url)
             parts.port  # noqa: B018 -- raises on a port that is no number or out of range
         except ValueError as exc:
-            raise fail(field, f"{url!r} is not a valid URL ({exc})") from exc
+            raise fail(field, f"{shown(url)} is not a valid URL ({exc})") from exc
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise fail(field, f"{url!r} is not an http(s) URL")
+            raise fail(field, f"{shown(url)} is not an http(s) URL")
         hosts.append(parts.hostname)
     return [str(u) for u in urls], hosts
 
@@ -260,12 +271,13 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def select_sites(sites: list[Site], ids: list[str] | tuple[str, ...]) -> list[Site]:
+def select_sites(sites: list[Site], ids: Sequence[str]) -> list[Site]:
     """The sites named by `ids` (all when empty); an unknown id is a usage error."""
     if not ids:
         return list(sites)
     by_id = {s.id: s for s in sites}
-    unknown = [i for i in ids if i not in by_id]
+    wanted = list(dict.fromkeys(ids))  # a site named twice is crawled once
+    unknown = [i for i in wanted if i not in by_id]
     if unknown:
         raise RegistryError(f"unknown site id(s): {', '.join(unknown)} (known: {', '.join(by_id)})")
-    return [by_id[i] for i in ids]
+    return [by_id[i] for i in wanted]
