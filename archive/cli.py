@@ -249,7 +249,7 @@ def show(report_id: int, version: int | None, as_json: bool, config: Config) -> 
     if as_json:
         print_json(doc)
         return
-    console.print(doc["title"], style="bold")
+    console.print(doc["title"], style="bold", soft_wrap=True)
     console.print(
         f"{doc['publisher']} · {doc['year'] or '?'} · {doc['kind']} · published {doc['published_date'] or '?'}"
         f" · version {doc['version']}/{doc['version_count']} · {doc['status']}"
@@ -344,7 +344,8 @@ def extract(file: Path, url: str | None, as_json: bool) -> None:
         print_json(doc)
         return
     console.print(
-        Text.assemble(plain(doc["title"], "bold"), plain(f"  {doc['published_date'] or ''}  {doc['publisher'] or ''}"))
+        Text.assemble(plain(doc["title"], "bold"), plain(f"  {doc['published_date'] or ''}  {doc['publisher'] or ''}")),
+        soft_wrap=True,
     )
     print_text(doc["text"])
     for a in doc["attachments"]:

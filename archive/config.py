@@ -99,10 +99,10 @@ class Config:
 
     def make_home(self) -> None:
         """Make the data folder (and its logs folder) if need be; BadUsage in one line when it cannot be used."""
+        if self.home.exists() and not self.home.is_dir():
+            raise BadUsage(f"FAZHI_HOME={self.home} cannot be the data folder: it is not a folder")
         try:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:
-            raise BadUsage(f"FAZHI_HOME={self.home} cannot be the data folder: it is not a folder") from None
         except OSError as exc:
             raise BadUsage(f"FAZHI_HOME={self.home} cannot be the data folder: {exc.strerror or exc}") from None
         if not os.access(self.log_dir, os.W_OK | os.X_OK):

@@ -78,7 +78,7 @@ def dispatch(req: Request, state: SiteState) -> Response:
         moved.headers["Location"] = new_path
         return moved
     if (file := state.file_at(req.path)) is not None:
-        return Response(200, file[0], file[1])
+        return Response(200, file[0], file[1], dict(file[2]))
     if state.column_moved and req.path == state.spec.start_path:
         return _status_page(state, 404)
     if state.disclosure_open and (page := disclosure.handle(req, state)) is not None:

@@ -191,10 +191,13 @@ class PortalSim:
         while still announcing every record, until reset()."""
         self._server(site_id).state.list_paging_ignored = True
 
-    def add_file(self, site_id: str, path: str, body: bytes, content_type: str) -> str:
-        """Serve `body` at `path` (say a scanned PDF to link with add_attachment_link), until reset(); its URL."""
+    def add_file(
+        self, site_id: str, path: str, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> str:
+        """Serve `body` at `path` (say a scanned PDF to link with add_attachment_link, or over an article's page),
+        with `headers` besides (a Content-Encoding, say), until reset(); its URL."""
         server = self._server(site_id)
-        server.state.add_file(path, body, content_type)
+        server.state.add_file(path, body, content_type, headers or {})
         return server.base_url + path
 
     def open_disclosure(self, site_id: str) -> tuple[str, str]:

@@ -47,7 +47,8 @@ class SiteState:
             self.list_api_refuses = False  # the list API answers success:false (a changed template, say)
             self.lists_empty = False  # the column lists show no entry at all (a column emptied or moved)
             self.list_paging_ignored = False  # the list service answers its first page whatever page is asked
-            self._files: dict[str, tuple[bytes, str]] = {}  # path -> (body, Content-Type), served as is
+            # path -> (body, Content-Type, more headers), served as is
+            self._files: dict[str, tuple[bytes, str, dict[str, str]]] = {}
             self.disclosure_open = False  # the 政府信息公开 tree and site search answer (portalsim.disclosure)
             self.column_moved = False  # the start column is gone; its articles are filed in the tree's leaf
             self._tree_filed: set[str] = set()  # keys filed only in the tree's leaf column
@@ -206,11 +207,11 @@ class SiteState:
         with self._lock:
             return self._redirects.get(raw_path) or self._redirects.get(path)
 
-    def add_file(self, path: str, body: bytes, content_type: str) -> None:
+    def add_file(self, path: str, body: bytes, content_type: str, headers: dict[str, str]) -> None:
         with self._lock:
-            self._files[path] = (body, content_type)
+            self._files[path] = (body, content_type, headers)
 
-    def file_at(self, path: str) -> tuple[bytes, str] | None:
+    def file_at(self, path: str) -> tuple[bytes, str, dict[str, str]] | None:
         with self._lock:
             return self._files.get(path)
 
