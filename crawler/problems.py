@@ -9,6 +9,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
+from archive.bounds import MAX_FILE_BYTES
 from crawler.diagnostics import SkipLog
 from crawler.scope import OutOfScope
 
@@ -90,6 +91,9 @@ def describe(failure: Failure) -> str:
             return "HTTP 403: the site refused us (blocked?)"
         return f"HTTP {status}"
     value = failure.value
+    if isinstance(value, IgnoreRequest) and "decompress" in str(value):
+        # Scrapy's HttpCompressionMiddleware: small on the wire, past DOWNLOAD_MAXSIZE once inflated.
+        return f"dropped: its body decompresses to more than {MAX_FILE_BYTES // 2**20} MB, the most a page may be"
     if isinstance(value, OutOfScope):
         return str(value)  # says which host and why; the class name adds nothing for the user
     return f"{type(value).__name__}: {value}" if str(value) else type(value).__name__
