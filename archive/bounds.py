@@ -3,9 +3,11 @@ command reads. Past them an input names nothing the archive could hold, or is no
 
 from __future__ import annotations
 
-# Ids, version numbers, limits and offsets are 64-bit integers to both databases: a larger number names nothing
-# and would overflow the driver.
-MAX_INT = 2**63 - 1
+# Ids and version numbers are INTEGER columns, 32-bit on PostgreSQL: a larger one names nothing, and the server would
+# refuse it as out of range. Limits and offsets are 64-bit to both databases (and a larger one would overflow the
+# driver).
+MAX_ID = 2**31 - 1
+MAX_COUNT = 2**63 - 1
 # A page or document `fazhi extract` reads; the crawl refuses larger downloads (crawler.settings DOWNLOAD_MAXSIZE,
 # which is this same figure).
 MAX_FILE_BYTES = 64 * 1024 * 1024

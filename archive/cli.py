@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from archive.bounds import MAX_FILE_BYTES, MAX_INT
+from archive.bounds import MAX_COUNT, MAX_FILE_BYTES, MAX_ID
 from archive.config import Config
 from archive.errors import ArchiveError, BadUsage
 from archive.render import console, err_console, print_json
@@ -48,12 +48,12 @@ def config_options(func: F) -> F:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-# A year outside this range names no report. Limits and offsets are held to what the databases hold (a larger
-# number would overflow the driver); report ids and version numbers are checked by the queries, which say what
-# exists instead.
+# A year outside this range names no report. Limits, offsets and run ids are held to what the databases hold
+# (archive.bounds); report ids and version numbers are checked by the queries, which say what exists instead.
 YEAR = click.IntRange(1, 9999)
-NUMBER = click.IntRange(1, MAX_INT)
-OFFSET = click.IntRange(0, MAX_INT)
+NUMBER = click.IntRange(1, MAX_COUNT)
+OFFSET = click.IntRange(0, MAX_COUNT)
+ID = click.IntRange(1, MAX_ID)
 # archive.search.DEFAULT_LIMIT, not imported for it (test_cli_startup checks that the two agree).
 SEARCH_LIMIT = 20
 

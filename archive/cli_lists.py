@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.table import Table
 
-from archive.cli import NUMBER, archive_session, cli, config_options, json_option
+from archive.cli import ID, archive_session, cli, config_options, json_option
 from archive.config import Config
 from archive.errors import NotFound
 from archive.render import console, err_console, print_json
@@ -21,7 +21,7 @@ PAGE_LABELS = {"answers": "still answers", "gone": "removed", "failing": "failin
 
 @cli.command(name="relist")
 @click.option("--site", help="Only this site id.")
-@click.option("--run", "run_id", type=NUMBER, help="This crawl run (default: the latest with lists, of each site).")
+@click.option("--run", "run_id", type=ID, help="This crawl run (default: the latest with lists, of each site).")
 @json_option
 @config_options
 def relist_command(site: str | None, run_id: int | None, as_json: bool, config: Config) -> None:

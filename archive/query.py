@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, Select, false, func, select
 
-from archive.bounds import MAX_INT
+from archive.bounds import MAX_ID
 from archive.errors import BadUsage, NotFound
 from archive.paging import Page, paginate
 from archive.tables import attachment, report, report_version
@@ -187,7 +187,7 @@ def list_reports(
 
 
 def _load(session: Reader, report_id: int) -> ReportRecord:
-    row = session.execute(_reports().where(report.c.id == report_id)).first() if 0 < report_id <= MAX_INT else None
+    row = session.execute(_reports().where(report.c.id == report_id)).first() if 0 < report_id <= MAX_ID else None
     if row is None:
         raise NotFound(f"no report with id {report_id} (see `fazhi reports`)")
     return ReportRecord.from_row(row)
@@ -215,7 +215,7 @@ def get_version(session: Reader, report_id: int, version: int | None = None) -> 
     if version is None:
         found = v.c.id == report.c.current_version_id
     else:
-        number = v.c.version == version if version <= MAX_INT else false()
+        number = v.c.version == version if version <= MAX_ID else false()
         found = (v.c.report_id == report.c.id) & number
     # The report outer-joined to the version: no row is no report, a row without a version is no such version.
     stmt = (
@@ -233,7 +233,7 @@ def get_version(session: Reader, report_id: int, version: int | None = None) -> 
         .select_from(report.outerjoin(v, found))
         .where(report.c.id == report_id)
     )
-    row = session.execute(stmt).first() if 0 < report_id <= MAX_INT else None
+    row = session.execute(stmt).first() if 0 < report_id <= MAX_ID else None
     if row is None:
         raise NotFound(f"no report with id {report_id} (see `fazhi reports`)")
     if row.id is None:

@@ -142,14 +142,20 @@ def render(
         "| page | " + " | ".join(f"{s} MB" for s in args.sizes) + " |",
         "|---|" + "---:|" * len(args.sizes),
     ]
+    ratios = []
     for name in shapes:
         base = best[name, args.sizes[0]] / actual[name, args.sizes[0]]
         cells = []
         for size in args.sizes:
             per_mb = best[name, size] / (actual[name, size] / MB)
             ratio = (best[name, size] / actual[name, size]) / base
+            ratios.append(ratio)
             cells.append(f"{per_mb:.2f} s/MB ({ratio:.2f})")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"Every shape's time per MB stays within {min(ratios):.2f}-{max(ratios):.2f} of its own at {args.sizes[0]} MB.",
+    ]
     if cli_sizes:
         base = cli_best[cli_sizes[0]] / cli_sizes[0]
         lines += [

@@ -334,3 +334,22 @@ def test_hostile_titles_are_printed_inert_by_every_command(demo_archive: Path, t
     # The data itself is kept exactly: JSON carries each title as it is (its unsafe characters as escapes).
     rows = json.loads(run_fazhi(["reports", "--json"], env).stdout)
     assert {r["id"]: r["title"] for r in rows} == titles
+
+
+@pytest.mark.postgres
+def test_the_largest_numbers_accepted_fit_postgresql(pg_database: str) -> None:
+    """The bound on limits and offsets is what PostgreSQL's bigint holds: the largest accepted is answered, not
+    refused by the server as out of range."""
+    from archive.db import make_engine
+    from archive.migrate import upgrade
+
+    engine = make_engine(pg_database)
+    upgrade(engine)
+    engine.dispose()
+    top = "9223372036854775807"
+    env = {"FAZHI_DB_URL": pg_database}
+    for args in (["reports", "--limit", top, "--offset", top], ["alerts", "--limit", top], ["runs", "--offset", top]):
+        out = run_fazhi(args, env)
+        assert out.returncode == 0 and "Traceback" not in out.stderr, (args, out.stderr)
+    out = run_fazhi(["show", top], env)
+    assert out.returncode == 2 and "no report with id" in out.stderr

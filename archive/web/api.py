@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from archive import health, query
 from archive import search as search_mod
-from archive.bounds import MAX_INT
+from archive.bounds import MAX_ID
 from archive.coverage import coverage
 from archive.paging import check_window
 from archive.web.deps import RegistryDep, SessionDep
@@ -47,7 +47,7 @@ from archive.web.schemas import (
 
 router = APIRouter(prefix="/api", tags=["api"], responses={400: {"model": Problem}, 404: {"model": Problem}})
 
-ReportId = Annotated[int, Path(ge=1, le=MAX_INT, description="The report's id.")]
+ReportId = Annotated[int, Path(ge=1, le=MAX_ID, description="The report's id.")]
 
 
 def _page(rows: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
@@ -88,7 +88,7 @@ def reports(
 def report(
     session: SessionDep,
     report_id: ReportId,
-    version: Annotated[int | None, Query(ge=1, le=MAX_INT, description="This version, not the latest.")] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_ID, description="This version, not the latest.")] = None,
 ) -> JSONResponse:
     return JSONResponse(query.show_report(session, report_id, version).to_json())
 

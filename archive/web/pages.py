@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from archive import health, query
-from archive.bounds import MAX_INT
+from archive.bounds import MAX_ID
 from archive.browse import facets
 from archive.coverage import Status, coverage
 from archive.diff import side_by_side, summarize
@@ -38,8 +38,8 @@ from archive.web.textview import blocks, snippet_pieces, toc
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
-ReportId = Annotated[int, Path(ge=1, le=MAX_INT)]
-VersionNo = Annotated[int, Path(ge=1, le=MAX_INT)]
+ReportId = Annotated[int, Path(ge=1, le=MAX_ID)]
+VersionNo = Annotated[int, Path(ge=1, le=MAX_ID)]
 SEARCH_PAGE = 20
 RUNS_SHOWN = 30
 
@@ -111,8 +111,8 @@ def diff_page(
     request: Request,
     session: SessionDep,
     report_id: ReportId,
-    from_version: Annotated[int | None, Query(alias="from", ge=1, le=MAX_INT)] = None,
-    to_version: Annotated[int | None, Query(alias="to", ge=1, le=MAX_INT)] = None,
+    from_version: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None,
+    to_version: Annotated[int | None, Query(alias="to", ge=1, le=MAX_ID)] = None,
     full: Annotated[bool, Query()] = False,
 ) -> Response:
     new = query.get_version(session, report_id, to_version)
