@@ -1,5 +1,5 @@
 """`python -m archive` is the `fazhi` command (for environments where the console script is not on PATH)."""
 
-from archive.cli import main
+from archive.cli.main import main
 
 main()

@@ -1,5 +1,5 @@
 """Version text codecs: bytes and times of the ways a version text could be stored, against the packing the archive
-uses (archive.packedtext: GB18030 under zlib). `python bench/codecs.py [--versions N] [--chars N]`.
+uses (archive.store.packedtext: GB18030 under zlib). `python bench/codecs.py [--versions N] [--chars N]`.
 
 Two sets of texts: bench/storage.py's corpus (bench/search.py's texts, lines of the fixture reports reshuffled) and
 the five whole seed reports (tests/fixtures/page_texts/seed_*.txt) cut in slices of `--chars` characters. Codecs
@@ -26,7 +26,7 @@ from types import ModuleType
 from extraction import RESULTS, write_section
 from search import SOURCES, make_text, paragraphs
 
-from archive.packedtext import LEVEL, pack
+from archive.store.packedtext import LEVEL, pack
 
 HEADING = "## Version text codecs"
 FIXTURES = SOURCES[0]
@@ -145,7 +145,7 @@ def main() -> None:
     for name, texts in sets.items():
         encoded = [t.encode("gb18030") for t in texts]
         today[name] = measure((lambda b: zlib.compress(b, LEVEL), zlib.decompress), encoded)
-        # The same bytes archive.packedtext stores (the mark counted in measure).
+        # The same bytes archive.store.packedtext stores (the mark counted in measure).
         assert today[name][0] == sum(len(pack(t)) for t in texts) / len(texts)
         for codec, fns in table.items():
             if codec.endswith("*") and name == "storage corpus":
@@ -161,7 +161,8 @@ def main() -> None:
         f"`python bench/codecs.py --versions {args.versions} --chars {args.chars}`.",
         "",
         "Bytes a version text would take as stored (GB18030 under each codec, plus the one-byte format mark), against "
-        f"the packing in use (archive.packedtext, zlib level {LEVEL}), and process milliseconds per text to pack and "
+        f"the packing in use (archive.store.packedtext, zlib level {LEVEL}), and process milliseconds per text to pack "
+        "and "
         "to unpack (on the storage corpus; on the seed slices for the dictionaries); the storage corpus "
         f"({counts['storage corpus']}) and slices of the five seed reports ({counts['seed slices']}). "
         "\\* a dictionary trained on the fixture texts other than the seeds and measured on the seeds only (held out). "

@@ -26,9 +26,9 @@ from extraction import replace_section
 from sqlalchemy import select
 
 from archive.config import Config
-from archive.db import make_engine, make_sessionmaker
-from archive.migrate import upgrade
-from archive.models import CrawlRun
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.migrate import upgrade
+from archive.store.models import CrawlRun
 from portalsim import PortalSim
 
 HERE = Path(__file__).resolve().parent

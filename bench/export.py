@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
-from archive.db import make_engine  # noqa: E402
-from archive.migrate import upgrade  # noqa: E402
-from archive.models import Attachment, Capture, Exchange, Report, Site, Version  # noqa: E402
+from archive.store.db import make_engine  # noqa: E402
+from archive.store.migrate import upgrade  # noqa: E402
+from archive.store.models import Attachment, Capture, Exchange, Report, Site, Version  # noqa: E402
 
 RESULTS = HERE / "RESULTS.md"
 HEADING = "## Export"

@@ -22,13 +22,13 @@ import lxml.html
 from crawl import full_crawl
 from sqlalchemy import insert, select
 
-from archive import store
-from archive.db import make_engine, make_sessionmaker
-from archive.derive import derive
 from archive.extract import extract_page
-from archive.migrate import upgrade
-from archive.models import Capture, Report, Version
-from archive.raw import RawPage
+from archive.store import ingest as store
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.derive import derive
+from archive.store.migrate import upgrade
+from archive.store.models import Capture, Report, Version
+from archive.store.raw import RawPage
 from portalsim import PortalSim
 
 

@@ -1,4 +1,4 @@
-"""Ingest throughput: new report pages stored through `archive.store.ingest`, one transaction per page as the
+"""Ingest throughput: new report pages stored through `archive.store.ingest.ingest`, one transaction per page as the
 pipeline stores them, on SQLite and PostgreSQL; this tree's code beside an older commit's, in one run.
 
 `python bench/ingest.py [--pages K] [--old-tree PATH] [--rounds N] [--backend sqlite|postgresql]`
@@ -72,7 +72,7 @@ def make_docx(lines: list[str]) -> bytes:
 
 def make_pages(count: int, seed: int = 7) -> list[Any]:
     """`count` new report pages (RawPage of the tree being measured), every fourth with a .docx attachment."""
-    from archive.raw import RawFile, RawPage
+    from archive.store.raw import RawFile, RawPage
 
     rng = random.Random(seed)
     paras = paragraphs()
@@ -138,10 +138,10 @@ def worker(backend: str, count: int, profile: bool, cpu: bool = False) -> dict[s
 
     from sqlalchemy import event
 
-    from archive import store
-    from archive.db import make_engine, make_sessionmaker
-    from archive.derive import derive
-    from archive.migrate import upgrade
+    from archive.store import ingest as store
+    from archive.store.db import make_engine, make_sessionmaker
+    from archive.store.derive import derive
+    from archive.store.migrate import upgrade
 
     pages = make_pages(count)
     derived = [derive(p) for p in pages]

@@ -13,10 +13,10 @@ from extraction import RESULTS, write_section
 from sqlalchemy import func, select
 
 from archive.config import Config
-from archive.crawlrun import run_crawl
-from archive.db import make_engine, make_sessionmaker
-from archive.migrate import upgrade
-from archive.models import Capture, Report, Version
+from archive.runner.child import run_crawl
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.migrate import upgrade
+from archive.store.models import Capture, Report, Version
 from portalsim import PortalSim
 
 HEADING = "## Re-crawl"

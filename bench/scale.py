@@ -78,7 +78,7 @@ def _time(step: Callable[[], object]) -> float:
 def run_cli(page: Path) -> float:
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-c", "from archive.cli import main; main()", "extract", str(page)],
+        [sys.executable, "-c", "from archive.cli.main import main; main()", "extract", str(page)],
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

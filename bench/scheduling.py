@@ -32,13 +32,13 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from inbox import Inbox  # noqa: E402
 
-import scheduler  # noqa: E402
-from archive import events  # noqa: E402
 from archive.config import Config  # noqa: E402
-from archive.db import make_engine, make_sessionmaker  # noqa: E402
-from archive.migrate import prepare_for_crawl  # noqa: E402
 from archive.registry.sites import Site  # noqa: E402
-from archive.store import sync_site  # noqa: E402
+from archive.runner import scheduler  # noqa: E402
+from archive.store import events  # noqa: E402
+from archive.store.db import make_engine, make_sessionmaker  # noqa: E402
+from archive.store.ingest import sync_site  # noqa: E402
+from archive.store.migrate import prepare_for_crawl  # noqa: E402
 
 HEADING = "## Scheduler"
 STARTS: list[float] = []

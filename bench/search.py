@@ -3,7 +3,7 @@
 Builds an archive of `--versions` report versions of realistic length from the fixture report texts (paragraphs
 shuffled, digits and punctuation widths varied, a fifth of the reports with a second version drawn afresh rather
 than corrected), indexes it with the code the migration uses, then times queries of 2, 4 and 8 characters and
-phrases (through `archive.search.search`, 20 results, snippets included) beside the scan `fazhi search` did before
+phrases (through `archive.search.find.search`, 20 results, snippets included) beside the scan `fazhi search` did before
 (LIKE over every latest text).
 """
 
@@ -29,12 +29,12 @@ from sqlalchemy import Engine, create_engine, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from archive.db import make_engine, make_sessionmaker
 from archive.extract.normalize import text_sha256
-from archive.migrate import upgrade
-from archive.models import Capture, Report, SearchDoc, Site, Version
-from archive.search import search
-from archive.search_index import build_index
+from archive.search.find import search
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.migrate import upgrade
+from archive.store.models import Capture, Report, SearchDoc, Site, Version
+from archive.store.postings import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -293,7 +293,8 @@ def main() -> None:
         f"(a fifth of the reports with a second, freshly drawn version) of about {args.chars} characters of page text "
         "each, built from the fixture report texts (paragraphs drawn at random, numbers changed, some punctuation "
         "half-width and digits full-width). Queries are random substrings of those texts, so most of them are "
-        "common (法治, 行政执法). Index: `archive.search.search`, latest versions, 20 results with snippets; scan: "
+        "common (法治, 行政执法). Index: `archive.search.find.search`, latest versions, 20 results with snippets; "
+        "scan: "
         f"the LIKE query `fazhi search` ran before (all matches, no snippets), {args.scan_queries} queries per kind.",
         "",
         "| database | query | index p50 ms | index p95 ms | scan p50 ms | scan p95 ms | mean hits (index, max 20) |",

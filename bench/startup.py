@@ -23,10 +23,10 @@ from pathlib import Path
 
 from extraction import RESULTS, write_section
 
-from archive import store
-from archive.db import make_engine, make_sessionmaker
-from archive.migrate import upgrade
-from archive.raw import RawPage
+from archive.store import ingest as store
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.migrate import upgrade
+from archive.store.raw import RawPage
 
 HERE = Path(__file__).resolve().parent
 HEADING = "## Command start-up"
@@ -86,7 +86,7 @@ def main() -> None:
     here = str(HERE.parent)
     py = sys.executable
     with tempfile.TemporaryDirectory() as d:
-        db = small_archive(Path(d) / "archive.db")
+        db = small_archive(Path(d) / "archive.store.db")
         old_db = Path(d) / "before.db"
         if args.before:
             env = {**os.environ, "PYTHONPATH": str(args.before)}

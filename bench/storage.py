@@ -1,4 +1,4 @@
-"""Version text storage: bytes per version with texts packed (archive.packedtext) against plain text at equal
+"""Version text storage: bytes per version with texts packed (archive.store.packedtext) against plain text at equal
 content, beside the search index's own size; migration 0009's speed; show, diff and search on both.
 `python bench/storage.py [--versions N] [--chars N]`.
 
@@ -34,13 +34,13 @@ from search import PG_URL, fill, paragraphs, queries
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from archive import query
-from archive.db import make_engine, make_sessionmaker
 from archive.diff import diff_texts
-from archive.migrate import alembic_config, upgrade
-from archive.models import Version
-from archive.search import search
-from archive.search_index import build_index
+from archive.query import reports as query
+from archive.search.find import search
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.migrate import alembic_config, upgrade
+from archive.store.models import Version
+from archive.store.postings import build_index
 
 HERE = Path(__file__).resolve().parent
 HEADING = "## Version text storage"

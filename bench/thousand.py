@@ -1,4 +1,4 @@
-"""Many sites at once: the real crawl path (`archive.crawling.crawl`, what `fazhi crawl` runs: one `crawler.run`
+"""Many sites at once: the real crawl path (`archive.runner.crawl.crawl`, what `fazhi crawl` runs: one `crawler.run`
 process, one Scrapy crawler per site in one reactor, or the sites spread over several such processes with
 `--processes`, FAZHI_CRAWL_PROCESSES) over N simulated sites with the real politeness settings
 (`crawler.settings`, registry delay 1 s), into a fresh SQLite archive. `python bench/thousand.py [--sizes 10 100]`.
@@ -43,11 +43,11 @@ from extraction import RESULTS, write_section
 from sqlalchemy import select
 
 from archive.config import Config
-from archive.crawling import crawl
-from archive.db import make_engine, make_sessionmaker
-from archive.migrate import prepare_for_crawl
-from archive.models import CrawlRun
 from archive.registry.sites import load_registry
+from archive.runner.crawl import crawl
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.migrate import prepare_for_crawl
+from archive.store.models import CrawlRun
 from portalsim.content import SITE_ORDER
 from portalsim.server import _handler_for
 from portalsim.state import SiteState
@@ -216,7 +216,7 @@ def measure(n_sites: int, cap: float, scale: int, only: str | None = None, proce
     with tempfile.TemporaryDirectory(prefix="fazhi-thousand-") as d:
         tmp = Path(d)
         sites = Sites(n_sites, tmp, only, scale)
-        db = tmp / "archive.db"
+        db = tmp / "archive.store.db"
         config = Config(
             home=tmp / "home",
             db_url=f"sqlite:///{db}",
@@ -466,7 +466,8 @@ def render(saved: dict[str, Any]) -> str:
         + (f" --processes {' '.join(map(str, saved['processes']))}" if "processes" in saved else "")
         + "`.",
         "",
-        "The crawl is `archive.crawling.crawl` (what `fazhi crawl` runs): one `crawler.run` process with one Scrapy "
+        "The crawl is `archive.runner.crawl.crawl` (what `fazhi crawl` runs): one `crawler.run` process with one "
+        "Scrapy "
         "crawler per site (or the sites spread over several such processes: the processes column, "
         "FAZHI_CRAWL_PROCESSES), into a fresh SQLite archive. Politeness is the project's own, unchanged "
         "(`crawler/settings.py`): registry `delay: 1` (DOWNLOAD_DELAY 1 s, randomized 0.5-1.5 s), AutoThrottle on "

@@ -31,8 +31,8 @@ from pathlib import Path
 from extraction import replace_section
 
 from archive.config import Config
-from archive.db import make_engine
-from archive.migrate import upgrade
+from archive.store.db import make_engine
+from archive.store.migrate import upgrade
 from portalsim import PortalSim
 
 HERE = Path(__file__).resolve().parent

@@ -27,6 +27,7 @@ from scrapy.utils.project import get_project_settings
 from twisted.python.failure import Failure
 
 from archive.config import Config
+from archive.entrypoints import SETTINGS_MODULE
 from archive.extract import title_may_be_report
 from archive.lists import ListParseError, detect_platform, get_adapter
 from archive.lists.discovery import is_column, report_links, search_url
@@ -248,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     settings = get_project_settings()
     if settings.get("BOT_NAME") != "fazhi":
-        settings.setmodule("crawler.settings", priority="project")
+        settings.setmodule(SETTINGS_MODULE, priority="project")
     # Politeness stays (robots.txt, throttle, user agent, size limits); the archive is not touched.
     settings.set("ITEM_PIPELINES", {}, priority="cmdline")
     settings.set("EXTENSIONS", {"scrapy.extensions.telnet.TelnetConsole": None}, priority="cmdline")

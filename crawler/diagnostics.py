@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from archive.derive import Derived
-from archive.raw import RawPage
+from archive.store.derive import Derived
+from archive.store.raw import RawPage
 
 # Examples named per reason in the skipped-entries note: enough to judge the classifier, short enough to read.
 SKIP_EXAMPLES = 2

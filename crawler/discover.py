@@ -9,7 +9,7 @@ found this way is named in the run's messages with the page it was found on, so 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import scrapy
 from scrapy.http import Response
@@ -21,11 +21,22 @@ from archive.lists._text import decode
 from archive.lists.base import Entry
 from archive.lists.discovery import branch_links, is_column, report_links, search_url
 from archive.lists.static import next_page_url
+from archive.registry.sites import Site
 from crawler import problems
 from crawler.exchanges import PURPOSE
 
-if TYPE_CHECKING:
-    from crawler.spiders.reports import ReportsSpider
+
+class Spider(Protocol):
+    """What discovery needs of the spider it works for (the reports spider, which imports this module)."""
+
+    site: Site | None
+
+    def count(self, key: str, n: int = 1) -> None: ...
+    def notice(self, message: str, kind: str | None = None) -> None: ...
+    def _report_request(
+        self, url: str, entry: Entry | None, *, referer: str | None = None, priority: int = 0, found: str = "list"
+    ) -> scrapy.Request | None: ...
+
 
 FOUND = "fazhi_found"  # request meta: where a report request came from ("list" or "tree …" / "search …")
 
@@ -33,7 +44,7 @@ FOUND = "fazhi_found"  # request meta: where a report request came from ("list" 
 class Discovery:
     """Builds the discovery requests of one spider and reads their answers; the spider owns the article side."""
 
-    def __init__(self, spider: ReportsSpider, max_depth: int, max_pages: int) -> None:
+    def __init__(self, spider: Spider, max_depth: int, max_pages: int) -> None:
         self.spider = spider
         self.max_depth = max_depth
         self.max_pages = max_pages  # discovery pages (tree and search) fetched at most per crawl of a site

@@ -19,8 +19,8 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from archive import exchanges
-from archive.raw import ExchangeRecord
+from archive.store import exchanges
+from archive.store.raw import ExchangeRecord
 from crawler.link import ArchiveLink, archive_link
 
 # Request meta: what a request is for, and the exchanges made for it so far (redirect hops, then the answer).

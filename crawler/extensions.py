@@ -12,8 +12,9 @@ from scrapy.crawler import Crawler
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from archive import events, store
-from archive.models import CrawlRun, utcnow
+from archive.store import events
+from archive.store.ingest import sync_site
+from archive.store.models import CrawlRun, utcnow
 from crawler import problems
 from crawler.link import ArchiveLink, archive_link
 
@@ -33,7 +34,7 @@ class CrawlRecorder:
     def spider_opened(self, spider: Spider) -> None:
         site = self.link.site(spider.site_id)  # type: ignore[attr-defined]
         with self.link.sessions.begin() as session:
-            store.sync_site(session, site.id, site.name, site.region, site.platform, site.division_code)
+            sync_site(session, site.id, site.name, site.region, site.platform, site.division_code)
             # A run still "running" from before was killed: say so instead of leaving it open forever.
             session.execute(
                 update(CrawlRun)

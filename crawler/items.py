@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from archive.extract import Extracted
-from archive.raw import ExchangeRecord, RawFile, RawPage
+from archive.store.raw import ExchangeRecord, RawFile, RawPage
 
 __all__ = ["FetchedPage", "FilesChanged", "PageGone", "PageNotModified", "RawFile", "RawPage"]
 

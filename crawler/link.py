@@ -16,9 +16,9 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.config import Config
-from archive.db import make_engine, make_sessionmaker, parse_url
-from archive.migrate import prepare_for_crawl
 from archive.registry.sites import Site, load_registry
+from archive.store.db import make_engine, make_sessionmaker, parse_url
+from archive.store.migrate import prepare_for_crawl
 
 
 @dataclass

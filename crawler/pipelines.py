@@ -10,9 +10,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from sqlalchemy.orm import Session
 
-from archive import exchanges, recheck, store
-from archive.derive import Derived, derive
-from archive.raw import ExchangeRecord
+from archive.store import exchanges, recheck
+from archive.store.derive import Derived, derive
+from archive.store.ingest import IngestResult, Outcome, find_report, ingest, mark_missing, mark_unchanged
+from archive.store.raw import ExchangeRecord
 from crawler import diagnostics, problems
 from crawler.items import FetchedPage, FilesChanged, PageGone, PageNotModified, RawFile, RawPage
 from crawler.link import ArchiveLink, archive_link
@@ -42,7 +43,7 @@ class ArchivePipeline:
 
     def _store(self, item: Any) -> None:
         run_id = self.link.crawl_run_id
-        archived: tuple[RawPage, Derived, store.IngestResult] | None = None
+        archived: tuple[RawPage, Derived, IngestResult] | None = None
         # The item's own exchanges are written in its transaction, so a crash never keeps a report without them.
         held = _exchanges(item)
         ids: list[int] = []
@@ -55,12 +56,12 @@ class ArchivePipeline:
                 derived = derive(page, extracted)
                 page_ex, files_ex = _sources(page.exchanges, page.files, held, ids)
                 answer = exchanges.answers(session, page_ex, files_ex)
-                result = store.ingest(session, page, crawl_run_id=run_id, derived=derived, exchange_for=answer)
-                skipped = result.outcome is store.Outcome.SKIPPED
+                result = ingest(session, page, crawl_run_id=run_id, derived=derived, exchange_for=answer)
+                skipped = result.outcome is Outcome.SKIPPED
                 self._inc("skipped_not_report" if skipped else f"reports_{result.outcome.value}")
                 archived = (page, derived, result)
                 report_id = result.report_id
-                if result.outcome not in (store.Outcome.NEW, store.Outcome.CHANGED):  # a new version is linked
+                if result.outcome not in (Outcome.NEW, Outcome.CHANGED):  # a new version is linked
                     _link(session, result, page_ex, files_ex)
             elif isinstance(item, FilesChanged):
                 result = recheck.ingest_changed_files(
@@ -70,13 +71,13 @@ class ArchivePipeline:
                 report_id = result.report_id
                 _link(session, result, *_sources((), item.files, held, ids))
             elif isinstance(item, PageNotModified):
-                if (report := store.mark_unchanged(session, item.site_id, item.url, item.fetched_at)) is not None:
+                if (report := mark_unchanged(session, item.site_id, item.url, item.fetched_at)) is not None:
                     self._inc("reports_unchanged")
                     report_id = report.id
             elif isinstance(item, PageGone):
-                if store.mark_missing(session, item.site_id, item.url, item.status, item.fetched_at):
+                if mark_missing(session, item.site_id, item.url, item.status, item.fetched_at):
                     self._inc("reports_removed")
-                report = store.find_report(session, item.site_id, item.url)
+                report = find_report(session, item.site_id, item.url)
                 report_id = report.id if report is not None else None
             if report_id is not None:
                 exchanges.assign_report(session, ids, report_id)
@@ -84,12 +85,12 @@ class ArchivePipeline:
         if archived is not None:  # told only once the transaction held
             self._diagnose(*archived)
 
-    def _diagnose(self, page: RawPage, derived: Derived, result: store.IngestResult) -> None:
+    def _diagnose(self, page: RawPage, derived: Derived, result: IngestResult) -> None:
         """What the user should know about a page this run archived (or left out as not a report)."""
         stats = self.crawler.stats
-        if result.outcome is store.Outcome.SKIPPED:
+        if result.outcome is Outcome.SKIPPED:
             problems.skipped(stats, page.url, derived.title, result.reason)
-        elif result.outcome in (store.Outcome.NEW, store.Outcome.CHANGED):
+        elif result.outcome in (Outcome.NEW, Outcome.CHANGED):
             for line in diagnostics.page_warnings(page, derived):
                 problems.record(stats, line, level="warning", kind="report pages with extraction warnings")
             for line in diagnostics.attachments_without_text(page, derived):
@@ -120,7 +121,7 @@ def _sources(
     return of(page), {f.url: of(f.exchanges) for f in files}
 
 
-def _link(session: Session, result: store.IngestResult, page: Sources, files: dict[str, Sources]) -> None:
+def _link(session: Session, result: IngestResult, page: Sources, files: dict[str, Sources]) -> None:
     """Point the version archived from this item at the exchanges that brought its page and files."""
     if result.report_id is None or result.version is None:
         return

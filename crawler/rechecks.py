@@ -13,9 +13,9 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from archive.raw import ExchangeRecord
-from archive.recheck import ArchivedFile
 from archive.registry.sites import Site
+from archive.store.raw import ExchangeRecord
+from archive.store.recheck import ArchivedFile
 from crawler import problems
 from crawler.exchanges import PURPOSE, REPORT, records
 from crawler.items import FilesChanged, PageNotModified, RawFile

@@ -1,14 +1,15 @@
 """For the `reports` spider: a county's report found on its city's portal is archived for the county, as a
-republication (archive.attribution decides whose it is; archive.store keeps one report with both URLs)."""
+republication (archive.extract.attribution decides whose it is; archive.store.ingest keeps one report with both
+URLs)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from archive.attribution import Government, issuing_government
-from archive.raw import RawPage
+from archive.extract.attribution import Government, issuing_government
 from archive.registry.sites import Site
-from archive.store import sync_site
+from archive.store.ingest import sync_site
+from archive.store.raw import RawPage
 from crawler.link import ArchiveLink
 
 

@@ -18,10 +18,11 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from archive.config import Config
-from archive.db import make_engine
+from archive.entrypoints import SETTINGS_MODULE
 from archive.errors import ArchiveError
-from archive.migrate import prepare_for_crawl
 from archive.registry.sites import RegistryError, load_registry, select_sites
+from archive.store.db import make_engine
+from archive.store.migrate import prepare_for_crawl
 from crawler.link import config_settings, share_engine, write_lock_first
 from crawler.spiders.reports import ReportsSpider
 from crawler.workers import STOP_SIGNALS, WORKER_FLAG, run_workers, shares
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     write_lock_first(engine)  # other crawl processes (workers, the scheduler's crawls) may write to the same file
     settings = get_project_settings()
     if settings.get("BOT_NAME") != "fazhi":
-        settings.setmodule("crawler.settings", priority="project")
+        settings.setmodule(SETTINGS_MODULE, priority="project")
     config.make_home()
     settings.set("LOG_FILE", str(config.log_dir / "crawl.log"), priority="cmdline")
     settings.set("LOG_FILE_APPEND", True, priority="cmdline")

@@ -41,7 +41,7 @@ FAZHI_MAX_LIST_PAGES = 200
 FAZHI_DISCOVER_DEPTH = 3
 FAZHI_DISCOVER_MAX_PAGES = 40
 
-# How often a known report page is asked for again (archive.recheck.RecheckPolicy): once this fraction of the time
+# How often a known report page is asked for again (archive.store.recheck.RecheckPolicy): once this fraction of the time
 # it has been unchanged has passed since its last check, and at most this many days apart (fewer in the season).
 # A report on a list that is not due is not asked for either; one that is due is asked for conditionally.
 FAZHI_RECHECK_AGE_FRACTION = 0.1

@@ -19,6 +19,8 @@ from contextlib import suppress
 from types import FrameType
 from typing import IO
 
+from archive.entrypoints import CRAWL_MODULE
+
 # Given to each worker: it crawls its share in-process (never splits again). Its archive transactions take SQLite's
 # write lock first (crawler.link.write_lock_first), as every crawl process's do, since others write to the same file.
 WORKER_FLAG = "--worker"
@@ -80,7 +82,7 @@ def run_workers(site_shares: list[list[str]]) -> int:
         for share in site_shares:
             # Started from this (the main) thread: a worker's PR_SET_PDEATHSIG follows the thread that started it.
             proc = subprocess.Popen(
-                [sys.executable, "-m", "crawler.run", WORKER_FLAG, "--parent-pid", str(os.getpid()), *share],
+                [sys.executable, "-m", CRAWL_MODULE, WORKER_FLAG, "--parent-pid", str(os.getpid()), *share],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
             )

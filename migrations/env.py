@@ -1,4 +1,4 @@
-"""Alembic environment: the schema comes from archive.models, the URL from the archive's configuration."""
+"""Alembic environment: the schema comes from archive.store.models, the URL from the archive's configuration."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 from archive.config import Config
-from archive.db import make_engine
-from archive.models import Base
+from archive.store.db import make_engine
+from archive.store.models import Base
 
 target_metadata = Base.metadata
 

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.db import make_engine, make_sessionmaker
-from archive.migrate import upgrade
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.migrate import upgrade
 
 PG_URL = os.environ.get("FAZHI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.config import Config
-from archive.crawlrun import CrawlOutcome, run_crawl
-from archive.db import make_engine, make_sessionmaker
-from archive.migrate import upgrade
-from archive.models import Capture, Report, Version
+from archive.runner.child import CrawlOutcome, run_crawl
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.migrate import upgrade
+from archive.store.models import Capture, Report, Version
 from portalsim import PortalSim
 
 # One site on a port nothing listens on: for crawler components built without crawling anything.

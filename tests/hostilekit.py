@@ -59,7 +59,7 @@ def run_fazhi(
 ) -> Outcome:
     """`fazhi ARGS` in a process of its own; its output as text (bytes that are not UTF-8 shown escaped)."""
     proc = subprocess.run(
-        [sys.executable, "-c", "from archive.cli import main; main()", *args],
+        [sys.executable, "-c", "from archive.cli.main import main; main()", *args],
         env={**_clean_environment(), "PYTHONPATH": str(ROOT), **env},
         cwd=cwd,
         stdin=subprocess.DEVNULL,

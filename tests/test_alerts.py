@@ -17,14 +17,16 @@ from inbox import Inbox
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive import alerts, channels, store
-from archive.alerts import deliver_pending
-from archive.cli import cli
-from archive.db import make_engine, make_sessionmaker
-from archive.messages import BEIJING
-from archive.migrate import alembic_config, upgrade
-from archive.models import AlertChannel, AlertDelivery, Event, utcnow
-from archive.raw import RawPage
+from archive.alerts import channels
+from archive.alerts import delivery as alerts
+from archive.alerts.delivery import deliver_pending
+from archive.alerts.messages import BEIJING
+from archive.cli.main import cli
+from archive.store import ingest as store
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.migrate import alembic_config, upgrade
+from archive.store.models import AlertChannel, AlertDelivery, Event, utcnow
+from archive.store.raw import RawPage
 from portalsim import PortalSim
 
 EVENT_KEYS = {

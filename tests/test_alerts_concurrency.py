@@ -19,16 +19,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from test_alerts import _new_report, _numbers
 
-from archive.alerts import deliver_pending
+from archive.alerts.delivery import deliver_pending
 from portalsim import PortalSim
 
-SEND = "from archive.cli import main; main()"
+SEND = "from archive.cli.main import main; main()"
 # A sender with a short lease, as a separate process, so it can be killed while it is sending.
 SHORT_LEASE_SENDER = """
 import datetime as dt, sys
-from archive.alerts import deliver_pending
+from archive.alerts.delivery import deliver_pending
 from portalsim import PortalSim
-from archive.db import make_engine, make_sessionmaker
+from archive.store.db import make_engine, make_sessionmaker
 deliver_pending(make_sessionmaker(make_engine(sys.argv[1])), sys.argv[2:], lease=dt.timedelta(seconds=3))
 """
 

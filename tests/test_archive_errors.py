@@ -13,9 +13,9 @@ from alembic import command
 from click.testing import CliRunner, Result
 from sqlalchemy import inspect, text
 
-from archive.cli import cli
-from archive.db import make_engine
-from archive.migrate import HEAD, alembic_config, current_revision, upgrade
+from archive.cli.main import cli
+from archive.store.db import make_engine
+from archive.store.migrate import HEAD, alembic_config, current_revision, upgrade
 
 READS = [["reports"], ["show", "1"], ["history", "1"], ["diff", "1"], ["search", "法治"], ["reextract"]]
 
@@ -142,7 +142,7 @@ def test_invalid_ipv6_start_url_is_a_registry_error(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     proc = subprocess.run(
-        [sys.executable, "-c", "from archive.cli import main; main()", "crawl"],
+        [sys.executable, "-c", "from archive.cli.main import main; main()", "crawl"],
         env={**os.environ, "FAZHI_HOME": str(tmp_path), "FAZHI_SITES": str(registry)},
         capture_output=True,
         text=True,

@@ -10,7 +10,7 @@ import pytest
 
 from archive.cadence import TIMEZONE, in_season, slot
 from archive.registry.sites import Site
-from scheduler import every_trigger, parse_duration, site_trigger
+from archive.runner.scheduler import every_trigger, parse_duration, site_trigger
 
 UTC = dt.UTC
 

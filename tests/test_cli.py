@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 from crawlkit import Archive, make_archive
 
-from archive.cli import cli
-from archive.store import canonical_url
+from archive.cli.main import cli
+from archive.store.ingest import canonical_url
 from portalsim import PortalSim
 
 pytestmark = pytest.mark.slow

@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 from conftest import hanweb_page
 
-from archive import store
-from archive.db import make_engine, make_sessionmaker
-from archive.migrate import upgrade
-from archive.raw import RawPage
+from archive.store import ingest as store
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.migrate import upgrade
+from archive.store.raw import RawPage
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = (
     "sqlalchemy.orm", "lxml", "docx", "pypdf", "apprise", "scrapy", "twisted", "alembic", "fastapi", "uvicorn",
-    "jinja2", "warcio", "archive.cli_alerts", "archive.cli_export", "archive.cli_sites", "archive.cli_web",
+    "jinja2", "warcio", "archive.cli.alerts", "archive.cli.export", "archive.cli.sites", "archive.cli.serve",
 )  # fmt: skip
 # Importing SQLAlchemy (Core), which every archive command needs, alone costs about 6.3 bare interpreter starts of
 # CPU time on this machine, and with click and rich, which parse the arguments and print the text, about 7.1; with
@@ -76,7 +76,7 @@ def _env() -> dict[str, str]:
 
 PROBE = """
 import json, sys
-from archive.cli import main
+from archive.cli.main import main
 args, heavy = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 sys.argv = ["fazhi", *args]
 code = None
@@ -141,18 +141,23 @@ def test_the_read_commands_start_within_a_few_sqlalchemy_imports(small_archive: 
     assert max(took.values()) <= CORE_BOUND * core, (ratios, f"import sqlalchemy {core / bare:.1f}x python -c pass")
 
 
-def test_the_lazily_loaded_commands_are_the_ones_their_modules_define() -> None:
-    from archive import cli
+def test_each_command_is_defined_in_the_module_the_group_loads_it_from() -> None:
+    from archive.cli import main as cli
 
-    for module in set(cli.LAZY_COMMANDS.values()):
+    for module in set(cli.COMMANDS.values()):
         import_module(module)
-    elsewhere = {name for name, command in cli.cli.commands.items() if command.callback.__module__ != "archive.cli"}
-    assert elsewhere == set(cli.LAZY_COMMANDS)
+    assert set(cli.cli.commands) == set(cli.COMMANDS)
+    for name, command in cli.cli.commands.items():
+        assert command.callback is not None and command.callback.__module__ == cli.COMMANDS[name], name
 
 
 def test_constants_kept_here_to_spare_an_import_agree_with_their_modules() -> None:
-    from archive import cli, cli_coverage, cli_export, coverage, export, search
+    from archive.cli import coverage as cli_coverage
+    from archive.cli import export as cli_export
+    from archive.cli import options
+    from archive.query import coverage, export
+    from archive.search import find as search
 
-    assert cli.SEARCH_LIMIT == search.DEFAULT_LIMIT
+    assert options.SEARCH_LIMIT == search.DEFAULT_LIMIT
     assert cli_export.FORMATS == export.FORMATS
-    assert set(cli_coverage.STATUS_STYLES) == set(cli_coverage.STATUS_LABELS) == {s.value for s in coverage.Status}
+    assert set(cli_coverage.STATUS_STYLES) == set(coverage.Status)

@@ -13,11 +13,11 @@ from conftest import hanweb_page
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive import store
-from archive.cli import cli
-from archive.coverage import Status, coverage, due_date
-from archive.models import Report
-from archive.raw import RawPage
+from archive.cli.main import cli
+from archive.query.coverage import Status, coverage, due_date
+from archive.store import ingest as store
+from archive.store.models import Report
+from archive.store.raw import RawPage
 
 BASE = "https://www.example.gov.cn/art/"
 ROW_KEYS = {"site_id", "region", "year", "status", "report_id", "published_date", "due_date", "date_source"}

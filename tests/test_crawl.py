@@ -11,8 +11,8 @@ import pytest
 from crawlkit import Archive, make_archive
 from sqlalchemy import select
 
-from archive.models import Attachment, CrawlRun, Event, Version
-from archive.store import canonical_url, find_report
+from archive.store.ingest import canonical_url, find_report
+from archive.store.models import Attachment, CrawlRun, Event, Version
 from portalsim import PortalSim
 
 CHROME = [

@@ -14,8 +14,8 @@ from crawlkit import Archive, make_archive
 from sqlalchemy import select
 from test_diagnostics import blank_pdf
 
-from archive.cli import cli
-from archive.models import CrawlRun
+from archive.cli.main import cli
+from archive.store.models import CrawlRun
 from portalsim import PortalSim
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ import pytest
 from crawlkit import Archive, make_archive
 from sqlalchemy import select
 
-from archive.models import CrawlRun, Report, ReportURL
-from archive.store import canonical_url
+from archive.store.ingest import canonical_url
+from archive.store.models import CrawlRun, Report, ReportURL
 from portalsim import PortalSim
 from portalsim.disclosure import LEAF, OTHER
 
@@ -146,7 +146,7 @@ def test_both_hanweb_url_forms_joint_and_on_behalf_reports(fresh: PortalSim, tmp
 
 CITY = {"name": "杭州市人民政府", "region": "浙江省杭州市", "division_code": "330100"}
 COUNTY_TITLE = "杭州市上城区人民政府关于上城区2020年法治政府建设年度报告"
-COUNTY_TEXT = (  # long enough to be the report itself, not a pointer to an attachment (archive.derive)
+COUNTY_TEXT = (  # long enough to be the report itself, not a pointer to an attachment (archive.store.derive)
     "2020年，我区坚持以习近平法治思想为指导，在市委、市政府的坚强领导下，深入推进法治政府建设，现将有关情况报告如下。\n"
     "一、主要举措和成效。我区依法全面履行政府职能，深化放管服改革，完善依法决策机制，严格规范公正文明执法。\n"
     "二、存在的不足和原因。行政执法规范化水平有待提升，基层法治力量仍较薄弱，法治宣传的针对性不够强。\n"

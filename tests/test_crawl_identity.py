@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from crawlkit import Archive, make_archive
 from sqlalchemy import select
 
-from archive.cli import cli
-from archive.models import Event, Report, ReportURL, Version
-from archive.store import canonical_url
+from archive.cli.main import cli
+from archive.store.ingest import canonical_url
+from archive.store.models import Event, Report, ReportURL, Version
 from portalsim import ExpectedReport, PortalSim
 
 pytestmark = pytest.mark.slow

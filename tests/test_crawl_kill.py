@@ -13,8 +13,8 @@ import pytest
 from crawlkit import make_archive
 from sqlalchemy import func, select
 
-from archive.models import CrawlRun, Report, Version
-from archive.store import canonical_url
+from archive.store.ingest import canonical_url
+from archive.store.models import CrawlRun, Report, Version
 from portalsim import PortalSim
 
 pytestmark = pytest.mark.slow

@@ -16,14 +16,14 @@ from crawlkit import Archive, live_processes, make_archive
 from sqlalchemy import select
 
 from archive.config import Config
-from archive.db import make_engine
-from archive.migrate import HEAD, current_revision
-from archive.models import CrawlRun
+from archive.store.db import make_engine
+from archive.store.migrate import HEAD, current_revision
+from archive.store.models import CrawlRun
 from portalsim import PortalSim
 
 pytestmark = pytest.mark.slow
 
-FAZHI = [sys.executable, "-c", "from archive.cli import main; main()"]
+FAZHI = [sys.executable, "-c", "from archive.cli.main import main; main()"]
 
 
 def fazhi(config: Config, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

@@ -17,13 +17,13 @@ from sqlalchemy import select
 
 from archive.config import SITES_PER_CRAWL_PROCESS, Config
 from archive.errors import BadUsage
-from archive.models import CrawlRun
-from archive.store import canonical_url
+from archive.store.ingest import canonical_url
+from archive.store.models import CrawlRun
 from crawler import workers as workers_module
 from crawler.workers import WORKER_FLAG, combined_exit, run_workers, shares
 from portalsim import PortalSim
 
-FAZHI = [sys.executable, "-c", "from archive.cli import main; main()"]
+FAZHI = [sys.executable, "-c", "from archive.cli.main import main; main()"]
 
 
 def test_shares_put_each_site_in_exactly_one() -> None:

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from crawlkit import Archive, make_archive
 from sqlalchemy import select
 
-from archive.cli import cli
-from archive.models import Attachment, Event, Report, Version
-from archive.store import canonical_url
+from archive.cli.main import cli
+from archive.store.ingest import canonical_url
+from archive.store.models import Attachment, Event, Report, Version
 from portalsim import ExpectedReport, PortalSim
 from portalsim.model import LoggedRequest
 

@@ -12,7 +12,7 @@ import pytest
 from crawlkit import Archive, make_archive
 from sqlalchemy import select, update
 
-from archive.models import Report
+from archive.store.models import Report
 from portalsim import PortalSim
 from portalsim.model import LoggedRequest
 

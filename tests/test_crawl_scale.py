@@ -13,8 +13,8 @@ from scrapy.utils.misc import is_generator_with_return_value
 from scrapy.utils.test import get_crawler
 from sqlalchemy import Engine, text
 
-from archive.db import make_engine
-from archive.migrate import prepare_for_crawl
+from archive.store.db import make_engine
+from archive.store.migrate import prepare_for_crawl
 from crawler.link import archive_link, share_engine
 from crawler.spiders.reports import ReportsSpider
 

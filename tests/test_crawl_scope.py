@@ -15,8 +15,8 @@ import yaml
 from crawlkit import Archive, make_archive
 from sqlalchemy import select
 
-from archive.models import Attachment, CrawlRun, Event, Version
-from archive.store import canonical_url
+from archive.store.ingest import canonical_url
+from archive.store.models import Attachment, CrawlRun, Event, Version
 from portalsim import PortalSim
 
 pytestmark = pytest.mark.slow

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from archive import crawlrun
-from archive.crawlrun import LIMIT_MARGIN_SECONDS, CrawlStopper
+from archive.runner import child as crawlrun
+from archive.runner.child import LIMIT_MARGIN_SECONDS, CrawlStopper
 
 IGNORES_SIGTERM = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); "
 SLEEPS = "import time; print('ready', flush=True); time.sleep(60)"

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from test_identity import BASE, BUREAU, BUREAU_TEXT, FINANCE_TEXT, T0, _docx, _file_url, pointer
 from test_unmerge import _flip_flopping_twins
 
-from archive import query, store
-from archive.db import make_engine
-from archive.migrate import alembic_config, upgrade
-from archive.models import Report, Version
-from archive.raw import RawFile, RawPage
-from archive.recheck import ingest_changed_files
-from archive.reextract import reextract
+from archive.query import reports as query
+from archive.store import ingest as store
+from archive.store.db import make_engine
+from archive.store.migrate import alembic_config, upgrade
+from archive.store.models import Report, Version
+from archive.store.raw import RawFile, RawPage
+from archive.store.recheck import ingest_changed_files
+from archive.store.reextract import reextract
 
 DAY = dt.timedelta(days=1)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from archive.db import make_engine, make_sessionmaker
-from archive.models import SearchDoc, SearchSegment
-from archive.search import search
+from archive.search.find import search
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.models import SearchDoc, SearchSegment
 from portalsim import PortalSim
 
 pytestmark = pytest.mark.slow
@@ -23,7 +23,7 @@ def test_demo_prints_the_archived_reports(tmp_path: Path) -> None:
     env.pop("FAZHI_DB_URL", None)
     env.pop("FAZHI_SITES", None)
     result = subprocess.run(
-        [sys.executable, "-c", "from archive.cli import main; main()", "demo"],
+        [sys.executable, "-c", "from archive.cli.main import main; main()", "demo"],
         env=env,
         capture_output=True,
         text=True,

@@ -12,7 +12,7 @@ from typing import Any
 import click
 import yaml
 
-from archive.cli import cli
+from archive.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKER = ROOT / "docker"

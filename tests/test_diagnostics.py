@@ -12,9 +12,9 @@ from rich.console import Console
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from archive import render
-from archive.derive import derive
-from archive.raw import RawFile, RawPage
+from archive.cli import render
+from archive.store.derive import derive
+from archive.store.raw import RawFile, RawPage
 from crawler import diagnostics, problems
 from crawler.diagnostics import SkipLog
 from portalsim.docs import build_docx

@@ -3,7 +3,7 @@ whose report a title on a city portal is."""
 
 from __future__ import annotations
 
-from archive.attribution import Government, issuing_government
+from archive.extract.attribution import Government, issuing_government
 from archive.lists.discovery import branch_links, is_column, report_links, search_url
 
 BASE = "https://www.tonglu.gov.cn/col/col1228922212/index.html"

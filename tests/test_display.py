@@ -7,8 +7,8 @@ import json
 import sqlite3
 import threading
 
-from archive.db import _switch_to_wal
 from archive.display import dumps, shown
+from archive.store.db import _switch_to_wal
 
 
 def test_shown_escapes_only_what_steers_a_terminal() -> None:

@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
+from archive.cli.main import cli
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -16,7 +16,7 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
     out: list[tuple[str, click.Command]] = []
     ctx = click.Context(group)
-    for name in group.list_commands(ctx):  # the lazily loaded commands too (archive.cli.LAZY_COMMANDS)
+    for name in group.list_commands(ctx):  # the lazily loaded commands too (archive.cli.main.COMMANDS)
         command = group.get_command(ctx, name)
         assert command is not None, name
         full = f"{prefix}{name}"

@@ -20,9 +20,9 @@ from crawlkit import Archive, make_archive
 from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.cli import cli
-from archive.models import Attachment, Capture, Exchange, Report, Version
-from archive.store import read_capture
+from archive.cli.main import cli
+from archive.store.ingest import read_capture
+from archive.store.models import Attachment, Capture, Exchange, Report, Version
 from portalsim import PortalSim
 
 pytestmark = pytest.mark.slow
@@ -172,8 +172,8 @@ def test_the_migration_carries_fetch_rows_over(db_url: str) -> None:
     """An archive from before exchange records: each fetch becomes an exchange, versions point at theirs."""
     from sqlalchemy import text
 
-    from archive.db import make_engine
-    from archive.migrate import upgrade
+    from archive.store.db import make_engine
+    from archive.store.migrate import upgrade
 
     engine = make_engine(db_url)
     upgrade(engine, "0004")
@@ -214,7 +214,7 @@ def test_the_migration_carries_fetch_rows_over(db_url: str) -> None:
                 {"s": status, "t": at, "h": capture},
             )
     upgrade(engine)
-    from archive.db import make_sessionmaker
+    from archive.store.db import make_sessionmaker
 
     with make_sessionmaker(engine)() as s:
         rows = list(s.scalars(select(Exchange).order_by(Exchange.id)))

@@ -211,7 +211,7 @@ def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_hostile_input(case: Case, demo_archive: Path, tmp_path: Path) -> None:
-    db = tmp_path / "archive.db"
+    db = tmp_path / "archive.store.db"
     copy_archive(demo_archive, db)
     (tmp_path / "sites.yaml").write_text(OFFLINE_REGISTRY, encoding="utf-8")
     with busy_port() as port:
@@ -292,7 +292,7 @@ def _poison(db: Path, rng: random.Random) -> dict[int, str]:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_hostile_titles_are_printed_inert_by_every_command(demo_archive: Path, tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
-    db = tmp_path / "archive.db"
+    db = tmp_path / "archive.store.db"
     copy_archive(demo_archive, db)
     titles = _poison(db, rng)
     names = {sid: hostile_title(rng) for sid in ("yuhang", "dinghai", "putuo", "shangcheng")}
@@ -340,8 +340,8 @@ def test_hostile_titles_are_printed_inert_by_every_command(demo_archive: Path, t
 def test_the_largest_numbers_accepted_fit_postgresql(pg_database: str) -> None:
     """The bound on limits and offsets is what PostgreSQL's bigint holds: the largest accepted is answered, not
     refused by the server as out of range."""
-    from archive.db import make_engine
-    from archive.migrate import upgrade
+    from archive.store.db import make_engine
+    from archive.store.migrate import upgrade
 
     engine = make_engine(pg_database)
     upgrade(engine)

@@ -19,12 +19,12 @@ from crawlkit import live_processes, make_archive
 from sqlalchemy import select
 
 from archive.bounds import MAX_FILE_BYTES
-from archive.models import CrawlRun
+from archive.store.models import CrawlRun
 from crawler.workers import WORKER_FLAG
 from portalsim import PortalSim
 
 pytestmark = pytest.mark.slow
-FAZHI = [sys.executable, "-c", "from archive.cli import main; main()"]
+FAZHI = [sys.executable, "-c", "from archive.cli.main import main; main()"]
 
 
 def _wait(predicate: object, what: str, timeout: float = 60.0) -> None:

@@ -19,10 +19,10 @@ from crawlkit import Archive, make_archive
 from inbox import Inbox
 from sqlalchemy import select
 
-from archive.alerts import deliver_pending
-from archive.db import make_engine, make_sessionmaker
-from archive.models import AlertChannel, AlertDelivery, Event, Report, Version, utcnow
-from archive.store import canonical_url
+from archive.alerts.delivery import deliver_pending
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.ingest import canonical_url
+from archive.store.models import AlertChannel, AlertDelivery, Event, Report, Version, utcnow
 from portalsim import ExpectedReport, PortalSim
 
 pytestmark = pytest.mark.slow

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from crawlkit import Archive, make_archive
 from sqlalchemy import select
 
-from archive.cli import cli
-from archive.models import CrawlRun, Report
-from archive.relist import content_decoded
-from archive.store import canonical_url
+from archive.cli.main import cli
+from archive.query.relist import content_decoded
+from archive.store.ingest import canonical_url
+from archive.store.models import CrawlRun, Report
 from portalsim import PortalSim
 
 SITES = ["yuhang", "dinghai", "putuo", "shangcheng"]  # one site per list protocol

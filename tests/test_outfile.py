@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from archive.cli.outfile import output
 from archive.errors import BadUsage
-from archive.outfile import output
 
 
 def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import select
 
-from archive.db import make_engine, make_sessionmaker
-from archive.migrate import alembic_config, upgrade
-from archive.models import Version
-from archive.packedtext import pack, unpack
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.migrate import alembic_config, upgrade
+from archive.store.models import Version
+from archive.store.packedtext import pack, unpack
 
 TEXT = "杭州市余杭区2023年法治政府建设年度报告\n一、主要举措。全面推进依法行政，深化“放管服”改革。"
 

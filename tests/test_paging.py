@@ -11,12 +11,13 @@ from click.testing import CliRunner
 from conftest import hanweb_page
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive import query, store
-from archive.cli import cli
+from archive.cli.main import cli
 from archive.errors import BadUsage
-from archive.health import list_runs
-from archive.models import CrawlRun
-from archive.raw import RawPage
+from archive.query import reports as query
+from archive.query.health import list_runs
+from archive.store import ingest as store
+from archive.store.models import CrawlRun
+from archive.store.raw import RawPage
 
 T0 = dt.datetime(2024, 3, 15, 8, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)

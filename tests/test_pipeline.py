@@ -13,8 +13,8 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 from sqlalchemy import func, select
 
-from archive import store
-from archive.models import Capture, Report
+from archive.store import ingest as store
+from archive.store.models import Capture, Report
 from crawler.items import RawPage
 from crawler.pipelines import ArchivePipeline
 from crawler.spiders.reports import ReportsSpider

@@ -11,7 +11,7 @@ from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 
 from archive.lists.base import Entry
-from archive.recheck import KnownReport, RecheckPolicy
+from archive.store.recheck import KnownReport, RecheckPolicy
 from crawler.spiders.reports import ReportsSpider
 from crawler.throttle import NotModifiedAutoThrottle
 

@@ -9,12 +9,12 @@ from conftest import hanweb_page
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive import store
-from archive.derive import derive
 from archive.extract import EXTRACTOR_VERSION, text_sha256
-from archive.models import Event, Version
-from archive.raw import RawPage
-from archive.reextract import reextract
+from archive.store import ingest as store
+from archive.store.derive import derive
+from archive.store.models import Event, Version
+from archive.store.raw import RawPage
+from archive.store.reextract import reextract
 
 T0 = dt.datetime(2024, 3, 15, tzinfo=dt.UTC)
 PARAS = ["2023年，我区法治政府建设取得新进展。", "一、主要举措和成效", "全区行政复议纠错率下降。"]

@@ -19,8 +19,8 @@ from inbox import Inbox
 from sqlalchemy import select
 
 from archive.config import Config
-from archive.db import make_engine, make_sessionmaker
-from archive.models import CrawlRun
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.models import CrawlRun
 from portalsim import PortalSim
 
 pytestmark = pytest.mark.slow

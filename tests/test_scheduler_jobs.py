@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, update
 
-import scheduler
 from archive.cadence import TIMEZONE
 from archive.config import Config
-from archive.lease import Lease, LeaseHeld
-from archive.models import Lease as LeaseRow
-from archive.models import SchedulerJob, utcnow
 from archive.registry.sites import Site
+from archive.runner import scheduler
+from archive.store.lease import Lease, LeaseHeld
+from archive.store.models import Lease as LeaseRow
+from archive.store.models import SchedulerJob, utcnow
 
 CALLS: list[str] = []
 _CALLED = threading.Event()

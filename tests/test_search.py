@@ -15,19 +15,20 @@ from conftest import hanweb_page
 from sqlalchemy import column, func, insert, select, table
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive import search as search_mod
-from archive import search_segments, store
-from archive.cli import cli
-from archive.db import make_engine, make_sessionmaker
+from archive.cli.main import cli
 from archive.errors import BadUsage
 from archive.extract import text_sha256
 from archive.extract.normalize import normalize_text
-from archive.migrate import upgrade
-from archive.models import Attachment, Capture, Report, SearchDoc, SearchSegment, Site, Version
-from archive.raw import RawFile, RawPage
-from archive.reextract import reextract
-from archive.search import MARK_CLOSE, MARK_OPEN, search
-from archive.search_index import index_versions
+from archive.search import find as search_mod
+from archive.search.find import MARK_CLOSE, MARK_OPEN, search
+from archive.store import ingest as store
+from archive.store import postings
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.fulltext import index_versions
+from archive.store.migrate import upgrade
+from archive.store.models import Attachment, Capture, Report, SearchDoc, SearchSegment, Site, Version
+from archive.store.raw import RawFile, RawPage
+from archive.store.reextract import reextract
 
 FIXTURES = Path(__file__).parent / "fixtures" / "page_texts"
 T0 = dt.datetime(2024, 3, 15, tzinfo=dt.UTC)
@@ -160,11 +161,11 @@ def _bring_to(state: str, sessions: sessionmaker[Session], monkeypatch: pytest.M
         return
     engine = sessions.kw["bind"]
     # Small segments and a small fan-out, so a corpus of a few hundred versions goes through merges of merges.
-    monkeypatch.setattr(search_segments, "BUILD_DOCS", 23)
-    monkeypatch.setattr(search_segments, "FANOUT", 3)
-    monkeypatch.setattr(search_segments, "size_class", lambda docs: 0 if docs < 40 else 1 if docs < 120 else 2)
+    monkeypatch.setattr(postings, "BUILD_DOCS", 23)
+    monkeypatch.setattr(postings, "FANOUT", 3)
+    monkeypatch.setattr(postings, "size_class", lambda docs: 0 if docs < 40 else 1 if docs < 120 else 2)
     monkeypatch.setattr(search_mod, "_POOL", 3)  # candidates come into line three at a time: many refills, ties
-    search_segments.optimize(engine)
+    postings.optimize(engine)
     if state == "merged":
         with sessions() as s:
             assert s.scalar(select(func.count()).select_from(SearchDoc).where(SearchDoc.segment_id.is_(None))) == 0
@@ -176,8 +177,8 @@ def _bring_to(state: str, sessions: sessionmaker[Session], monkeypatch: pytest.M
         ids = list(s.scalars(select(Version.id).order_by(Version.id)))
         index_versions(s.connection(), ids[::3])
     with engine.begin() as conn:
-        search_segments.build_pending(conn, limit=len(ids) // 6)
-        search_segments.merge_segments(conn, list(conn.scalars(select(SearchSegment.id).limit(3))))
+        postings.build_pending(conn, limit=len(ids) // 6)
+        postings.merge_segments(conn, list(conn.scalars(select(SearchSegment.id).limit(3))))
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(SearchDoc).where(SearchDoc.segment_id.is_(None)))
 

@@ -14,13 +14,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from test_search import T0
 
-from archive import search_segments, store
-from archive.db import make_engine, make_sessionmaker
-from archive.migrate import alembic_config, upgrade
-from archive.models import Report, SearchDoc, SearchPosting, SearchSegment, Version
-from archive.raw import RawPage
-from archive.search import search
-from archive.search_segments import optimize, pack, unpack
+from archive.search.find import search
+from archive.store import ingest as store
+from archive.store import postings
+from archive.store.db import make_engine, make_sessionmaker
+from archive.store.migrate import alembic_config, upgrade
+from archive.store.models import Report, SearchDoc, SearchPosting, SearchSegment, Version
+from archive.store.postings import optimize, pack, unpack
+from archive.store.raw import RawPage
 
 
 @pytest.mark.parametrize("size", [0, 1, 15, 16, 5000])
@@ -60,7 +61,7 @@ def _postings_of(engine: Engine, version_id: int) -> int:
 def test_a_deleted_version_is_never_found_by_its_merged_pairs(
     sessions: sessionmaker[Session], engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search_segments, "FANOUT", 2)
+    monkeypatch.setattr(postings, "FANOUT", 2)
     keep = _ingest(sessions, 1, "2023年，我区法治政府建设取得新进展。\n全区行政诉讼败诉率下降。")
     gone = _ingest(sessions, 2, "2023年，我区法治政府建设取得新进展。\n全区行政复议纠错率下降。")
     optimize(engine)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
+from archive.cli.main import cli
 from portalsim import PortalSim
 
 pytestmark = pytest.mark.slow

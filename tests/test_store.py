@@ -11,9 +11,9 @@ from conftest import hanweb_page
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive import store
-from archive.models import Attachment, Capture, Event, Fetch, Report, ReportURL, Version
-from archive.raw import RawFile, RawPage
+from archive.store import ingest as store
+from archive.store.models import Attachment, Capture, Event, Fetch, Report, ReportURL, Version
+from archive.store.raw import RawFile, RawPage
 
 URL = "https://www.yuhang.gov.cn/art/2024/3/14/art_1229174959_59012345.html"
 TITLE = "杭州市余杭区人民政府关于余杭区2023年法治政府建设年度报告"

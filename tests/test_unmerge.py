@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from test_identity import BASE, BUREAU, BUREAU_TEXT, FINANCE, FINANCE_TEXT, PARAS, T0, TITLE, _docx, _scanned_pdf
 from test_identity import pointer as pointer_page
 
-from archive import events, store
-from archive.cli import cli
-from archive.derive import derive
-from archive.models import Event, Report, ReportURL, Version, utcnow
-from archive.raw import RawPage
-from archive.reextract import reextract
+from archive.cli.main import cli
+from archive.store import events
+from archive.store import ingest as store
+from archive.store.derive import derive
+from archive.store.models import Event, Report, ReportURL, Version, utcnow
+from archive.store.raw import RawPage
+from archive.store.reextract import reextract
 
 DAY = dt.timedelta(days=1)
 

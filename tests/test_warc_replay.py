@@ -24,9 +24,9 @@ from click.testing import CliRunner
 from crawlkit import Archive, make_archive
 from sqlalchemy import select
 
-from archive.cli import cli
-from archive.models import Attachment, Exchange, Version
-from archive.store import read_capture
+from archive.cli.main import cli
+from archive.store.ingest import read_capture
+from archive.store.models import Attachment, Exchange, Version
 from portalsim import PortalSim
 
 pytestmark = pytest.mark.slow

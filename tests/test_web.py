@@ -21,9 +21,9 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 from webkit import CORRECTION, MARKUP, Served, crawl_archive, get, serving
 
-from archive.cli import cli
-from archive.db import make_engine
-from archive.migrate import upgrade
+from archive.cli.main import cli
+from archive.store.db import make_engine
+from archive.store.migrate import upgrade
 from archive.web.params import MAX_PAGE_SIZE, MAX_QUERY_CHARS
 from archive.web.security import CONTENT_SECURITY_POLICY
 from portalsim import PortalSim

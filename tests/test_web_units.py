@@ -17,14 +17,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from webkit import get, serving
 
-from archive import store
-from archive.browse import facets, recent_changes
 from archive.config import Config
 from archive.diff import side_by_side
 from archive.errors import BadUsage, MissingArchive, NotFound
-from archive.models import Report
-from archive.query import REPORT_ORDERS, list_reports
-from archive.raw import RawPage
+from archive.query.browse import facets, recent_changes
+from archive.query.reports import REPORT_ORDERS, list_reports
+from archive.store import ingest as store
+from archive.store.models import Report
+from archive.store.raw import RawPage
 from archive.web.engine import open_archive
 from archive.web.params import SortKey
 from archive.web.templating import is_web_url

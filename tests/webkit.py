@@ -19,7 +19,7 @@ from pathlib import Path
 
 from crawlkit import Archive, make_archive
 
-from archive.store import canonical_url
+from archive.store.ingest import canonical_url
 from portalsim import PortalSim
 
 # What a report may quote: if any of it were rendered as HTML, the title would change or the global would be set.

@@ -2,7 +2,7 @@
 
 Pure, like archive.extract: list bytes in, entries and follow-up requests out, no network or database. The
 spider reads each list through them while it crawls, and the archive reads its stored list answers through
-them again offline (archive.relist), so they live where both may import them.
+them again offline (archive.query.relist), so they live where both may import them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The JSON API under /api/: the documents of the CLI's `--json`, from the same query functions, a page at a time.
 
-Listings come as `{items, total, limit, offset}` (archive.paging.Page), each item exactly a row of the CLI's list;
+Listings come as `{items, total, limit, offset}` (archive.query.paging.Page), each item exactly a row of the CLI's list;
 search as `{items, limit, offset, more}`, since a search is ranked, not counted.
 """
 
@@ -12,11 +12,13 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from archive import health, query
-from archive import search as search_mod
 from archive.bounds import MAX_ID
-from archive.coverage import coverage
-from archive.paging import check_window
+from archive.query import health
+from archive.query.coverage import coverage
+from archive.query.paging import check_window
+from archive.query.reports import history, list_reports, show_report
+from archive.search.find import DEFAULT_LIMIT
+from archive.search.find import search as search_reports
 from archive.web.deps import RegistryDep, SessionDep
 from archive.web.params import (
     DEFAULT_PAGE_SIZE,
@@ -69,7 +71,7 @@ def reports(
     limit: LimitParam = DEFAULT_PAGE_SIZE,
     offset: OffsetParam = 0,
 ) -> JSONResponse:
-    page = query.list_reports(
+    page = list_reports(
         session,
         site=site,
         year=year,
@@ -90,7 +92,7 @@ def report(
     report_id: ReportId,
     version: Annotated[int | None, Query(ge=1, le=MAX_ID, description="This version, not the latest.")] = None,
 ) -> JSONResponse:
-    return JSONResponse(query.show_report(session, report_id, version).to_json())
+    return JSONResponse(show_report(session, report_id, version).to_json())
 
 
 @router.get(
@@ -99,7 +101,7 @@ def report(
 def report_history(
     session: SessionDep, report_id: ReportId, limit: LimitParam = DEFAULT_PAGE_SIZE, offset: OffsetParam = 0
 ) -> JSONResponse:
-    return JSONResponse(query.history(session, report_id, limit, offset).to_json())
+    return JSONResponse(history(session, report_id, limit, offset).to_json())
 
 
 @router.get("/search", response_model=SearchPage, summary="Full-text search (`fazhi search --json`)")
@@ -111,7 +113,7 @@ def search(
     year: YearParam = None,
     kind: KindParam = None,
     all_versions: AllVersionsParam = False,
-    limit: SearchLimit = search_mod.DEFAULT_LIMIT,
+    limit: SearchLimit = DEFAULT_LIMIT,
     offset: SearchOffset = 0,
 ) -> JSONResponse:
     return JSONResponse(run_search(session, q, site, region, year, kind, all_versions, limit, offset))
@@ -129,7 +131,7 @@ def run_search(
     offset: int,
 ) -> dict[str, Any]:
     """One page of results: the search asked for one more than the page ends at, to know whether more follow."""
-    found = search_mod.search(
+    found = search_reports(
         session,
         q,
         site=site,

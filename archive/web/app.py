@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from archive.db import make_sessionmaker
 from archive.registry.sites import Site
+from archive.store.db import make_sessionmaker
 from archive.web import api, errors, feeds, pages
 from archive.web.security import Guard
 

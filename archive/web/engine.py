@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from archive.db import make_engine, parse_url
-from archive.migrate import check_schema
+from archive.store.db import make_engine, parse_url
+from archive.store.migrate import check_schema
 
 
 def open_archive(db_url: str) -> Engine:

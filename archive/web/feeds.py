@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from archive.browse import Change, recent_changes
 from archive.display import shown
-from archive.render import KIND_LABELS
+from archive.query.browse import Change, recent_changes
+from archive.vocab import Kind, label
 from archive.web.deps import SessionDep
 from archive.web.templating import is_web_url
 
@@ -74,7 +74,7 @@ def _entry(feed: ET.Element, base: str, c: Change) -> None:
     _text(author, "name", c.publisher)
     category = ET.SubElement(entry, f"{{{ATOM}}}category")
     category.set("term", c.kind)
-    category.set("label", KIND_LABELS.get(c.kind, c.kind))
+    category.set("label", label(Kind, c.kind))
     summary = _text(entry, "summary", c.summary)
     summary.set("type", "text")
 

@@ -9,13 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from archive import health, query
 from archive.bounds import MAX_ID
-from archive.browse import facets
-from archive.coverage import Status, coverage
 from archive.diff import side_by_side, summarize
 from archive.errors import BadUsage
 from archive.extract.sections import REQUIRED
+from archive.query import health
+from archive.query.browse import facets
+from archive.query.coverage import Status, coverage
+from archive.query.reports import get_version, history, list_reports, show_report
 from archive.web.api import run_search
 from archive.web.deps import RegistryDep, SessionDep
 from archive.web.params import (
@@ -57,7 +58,7 @@ def reports_page(
     limit: LimitParam = DEFAULT_PAGE_SIZE,
     offset: OffsetParam = 0,
 ) -> Response:
-    page = query.list_reports(
+    page = list_reports(
         session, site=site, year=year, kind=kind, status=status, limit=limit, offset=offset, region=region, order=sort
     )
     context = {
@@ -83,8 +84,8 @@ def report_version_page(request: Request, session: SessionDep, report_id: Report
 
 
 def _report(request: Request, session: SessionDep, report_id: int, version: int | None) -> Response:
-    doc = query.show_report(session, report_id, version).to_json()
-    versions = [v.to_json() for v in query.history(session, report_id).items]
+    doc = show_report(session, report_id, version).to_json()
+    versions = [v.to_json() for v in history(session, report_id).items]
     source = doc["sections_source"] or ""
     in_text = doc["sections"] if source == "text" else []
     attachments = []
@@ -115,12 +116,12 @@ def diff_page(
     to_version: Annotated[int | None, Query(alias="to", ge=1, le=MAX_ID)] = None,
     full: Annotated[bool, Query()] = False,
 ) -> Response:
-    new = query.get_version(session, report_id, to_version)
+    new = get_version(session, report_id, to_version)
     if from_version is None:
         from_version = max(1, new.version - 1)
-    old = query.get_version(session, report_id, from_version)
-    doc = query.show_report(session, report_id, new.version).to_json()
-    versions = [v.to_json() for v in query.history(session, report_id).items]
+    old = get_version(session, report_id, from_version)
+    doc = show_report(session, report_id, new.version).to_json()
+    versions = [v.to_json() for v in history(session, report_id).items]
     same = old.text == new.text
     context = {
         "title": f"{doc['title']}: 第{old.version}版与第{new.version}版的差异",

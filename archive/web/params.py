@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from archive.vocab import Kind, ReportStatus
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200  # rows in one page of any listing
 MAX_OFFSET = 100_000  # deeper than anyone pages by hand; a script narrows its filters instead
@@ -29,9 +31,7 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
 
 _Blank = BeforeValidator(_blank_is_none)
 
-Kind = Literal["annual_report", "department_report", "related"]
-Status = Literal["active", "removed"]
-# The keys of archive.query.REPORT_ORDERS, each also reversed (a test holds the two lists together).
+# The keys of archive.query.reports.REPORT_ORDERS, each also reversed (a test holds the two lists together).
 SortKey = Literal["site", "-site", "year", "-year", "published", "-published", "changed", "-changed", "title", "-title"]
 
 SiteParam = Annotated[
@@ -48,7 +48,7 @@ YearParam = Annotated[
     Annotated[int, Field(ge=1, le=9999)] | None, _Blank, Query(description="Only reports about this year.")
 ]
 KindParam = Annotated[Kind | None, _Blank, Query(description="Only this kind of report.")]
-StatusParam = Annotated[Status | None, _Blank, Query(description="Only reports with this status.")]
+StatusParam = Annotated[ReportStatus | None, _Blank, Query(description="Only reports with this status.")]
 SinceParam = Annotated[
     Annotated[dt.datetime, AfterValidator(_as_utc)] | None,
     _Blank,

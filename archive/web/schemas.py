@@ -7,9 +7,10 @@ describe it, and the tests check every response against them through the OpenAPI
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from archive.vocab import CoverageStatus, Kind, ReportStatus, RunStatus
 
 
 class _Shape(BaseModel):
@@ -24,11 +25,11 @@ class ReportOut(_Shape):
     region: str
     publisher: str
     title: str
-    kind: Literal["annual_report", "department_report", "related"]
+    kind: Kind
     year: int | None
     published_date: dt.date | None
     url: str
-    status: Literal["active", "removed"]
+    status: ReportStatus
     version_count: int
     first_seen_at: dt.datetime
     last_changed_at: dt.datetime
@@ -95,7 +96,7 @@ class CoverageRowOut(_Shape):
     site_id: str
     region: str
     year: int
-    status: Literal["on_time", "late", "missing", "pending"]
+    status: CoverageStatus
     report_id: int | None
     published_date: dt.date | None
     due_date: dt.date
@@ -111,7 +112,7 @@ class RunOut(_Shape):
     site_id: str
     started_at: dt.datetime
     finished_at: dt.datetime | None
-    status: Literal["running", "ok", "partial", "failed", "interrupted"]
+    status: RunStatus
     pages_fetched: int
     reports_new: int
     reports_changed: int

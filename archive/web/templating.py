@@ -17,12 +17,9 @@ from starlette.requests import Request
 
 from archive.cadence import TIMEZONE
 from archive.display import shown
-from archive.render import KIND_LABELS
+from archive.vocab import NEVER_RUN, CoverageStatus, Kind, ReportStatus, RunStatus, label, labels
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-STATUS_LABELS = {"active": "在线", "removed": "已撤下"}
-COVERAGE_LABELS = {"on_time": "按时", "late": "逾期", "missing": "未见", "pending": "未到期"}
-RUN_LABELS = {"running": "运行中", "ok": "正常", "partial": "部分失败", "failed": "失败", "interrupted": "中断"}
 
 
 def local_time(value: str | dt.datetime | None) -> str:
@@ -70,14 +67,14 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["local_time"] = local_time
-    env.filters["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
-    env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status)
-    env.filters["coverage_label"] = lambda status: COVERAGE_LABELS.get(status, status)
-    env.filters["run_label"] = lambda status: RUN_LABELS.get(status, status or "从未运行")
+    env.filters["kind_label"] = lambda kind: label(Kind, kind)
+    env.filters["status_label"] = lambda status: label(ReportStatus, status)
+    env.filters["coverage_label"] = lambda status: label(CoverageStatus, status)
+    env.filters["run_label"] = lambda status: label(RunStatus, status) if status else NEVER_RUN
     env.tests["web_url"] = is_web_url
     env.globals["with_query"] = with_query
-    env.globals["KIND_LABELS"] = KIND_LABELS
-    env.globals["STATUS_LABELS"] = STATUS_LABELS
+    env.globals["KIND_LABELS"] = labels(Kind)
+    env.globals["STATUS_LABELS"] = labels(ReportStatus)
     return env
 
 

@@ -19,9 +19,9 @@ from archive.extract import classify, extract_page, title_may_be_report
 from archive.extract.classify import ANNUAL
 from archive.lists import detect_platform, get_adapter
 from archive.lists.base import Entry, ListParseError, ListRequest
-from archive.recheck import ArchivedFile, KnownReport, RecheckPolicy, archived_files, known_reports
 from archive.registry.sites import Site
-from archive.store import canonical_url
+from archive.store.ingest import canonical_url
+from archive.store.recheck import ArchivedFile, KnownReport, RecheckPolicy, archived_files, known_reports
 from crawler import diagnostics, problems
 from crawler.discover import FOUND, Discovery
 from crawler.exchanges import PURPOSE, REPORT, records
@@ -63,11 +63,11 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
         self.list_capped: set[str] = set()
         self.max_list_pages = 200
         self.known_reports = 0  # the site's active reports in the archive when the crawl began
-        # Those reports by URL, with their validators and whether a re-check is due (archive.recheck).
+        # Those reports by URL, with their validators and whether a re-check is due (archive.store.recheck).
         self.known: dict[str, KnownReport] = {}
         self.deferred: set[str] = set()
         self.recheck_policy = RecheckPolicy()
-        # The attachments of each known report's latest version, by report URL (archive.recheck.archived_files).
+        # The attachments of each known report's latest version, by report URL (archive.store.recheck.archived_files).
         self.archived: dict[str, tuple[ArchivedFile, ...]] = {}
         self._found_checked = False
         self.discovery: Discovery | None = None
@@ -260,7 +260,7 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
     ) -> scrapy.Request | None:
         """The one place a report page request is made. A known report is asked for with the validators the
         archive holds, whether a list or the re-check reached it, and not at all when its re-check is not due
-        (archive.recheck.RecheckPolicy); None then."""
+        (archive.store.recheck.RecheckPolicy); None then."""
         report_url = canonical_url(url)
         headers = {}
         if (known := self.known.get(report_url)) is not None:
@@ -406,7 +406,7 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
                 f"add that host to allowed_domains"
             )
         elif self._archived_bytes(request.meta["fetched"].page.url, url):
-            # A failed download is no evidence of a change: the archive takes the copy it holds (archive.recheck).
+            # A failed download is no evidence of a change: the archive takes the copy it holds (archive.store.recheck).
             self.notice(f"attachment {url}: {reason}; not re-fetched, the archived copy is used")
         else:
             self.problem(f"attachment {url}: {reason}; the page is kept without it")

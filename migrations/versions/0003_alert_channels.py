@@ -5,7 +5,7 @@ Revises: 0002
 Create Date: 2026-11-29 16:20:00.000000
 
 Events not yet delivered keep `delivered_at` NULL, so the first channel configured after the upgrade is owed
-them (see archive/channels.py). The per-event attempt count and last error move to `alert_delivery`, per channel;
+them (see archive/alerts/channels.py). The per-event attempt count and last error move to `alert_delivery`, per channel;
 the old single-notifier values are dropped.
 """
 

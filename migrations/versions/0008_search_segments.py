@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from archive.search_index import build_index
+from archive.store.postings import build_index
 
 revision: str = "0008"
 down_revision: str | None = "0007"

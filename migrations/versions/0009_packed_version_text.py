@@ -1,4 +1,4 @@
-"""Version texts stored compressed (archive.packedtext): existing texts packed in batches
+"""Version texts stored compressed (archive.store.packedtext): existing texts packed in batches
 
 Revision ID: 0009
 Revises: 0008
@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from archive.packedtext import pack, unpack
+from archive.store.packedtext import pack, unpack
 
 revision: str = "0009"
 down_revision: str | None = "0008"

@@ -1,0 +1,1 @@
+"""Alerts: events, the outbox, channels and delivery through Apprise."""

@@ -1,0 +1,1 @@
+"""The `fazhi` command line: parse, call, print."""

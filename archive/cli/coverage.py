@@ -1,0 +1,125 @@
+"""`fazhi coverage`: which sites published their annual report for which year, on time or not."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.table import Table
+
+from archive.cli.main import cli
+from archive.cli.options import YEAR, archive_session, config_options
+from archive.cli.render import console, print_json
+from archive.config import Config
+from archive.errors import BadUsage
+from archive.vocab import CoverageStatus, label
+
+if TYPE_CHECKING:
+    from archive.query.coverage import CoverageRow
+
+STATUS_STYLES = {
+    CoverageStatus.ON_TIME: "green",
+    CoverageStatus.LATE: "yellow",
+    CoverageStatus.MISSING: "red",
+    CoverageStatus.PENDING: "blue",
+}
+CSV_COLUMNS = ("site_id", "region", "year", "status", "report_id", "published_date", "due_date", "date_source")
+
+
+@cli.command(name="coverage")
+@click.option("--year", type=YEAR, help="Only this year (the year reported on).")
+@click.option("--site", help="Only this site id.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (UTF-8 with BOM, so Excel reads the Chinese).")
+@click.option(
+    "--completeness", is_flag=True, help="Also count the required sections each counted report has (reads its text)."
+)
+@config_options
+def coverage_command(
+    year: int | None, site: str | None, as_json: bool, as_csv: bool, completeness: bool, config: Config
+) -> None:
+    """Who published their annual report for which year: on time, late, missing or pending.
+
+    One row per site and year, from the earliest year any annual report in the archive covers to the year just
+    ended. A report is due by 1 April of the next year (Beijing date); until then a year without one is pending.
+    Only the governments' own annual reports count, not department reports. The date counted is the page's
+    publication date, else the day the archive first saw it (`date_source`).
+    """
+    if as_json and as_csv:
+        raise BadUsage("choose one of --json and --csv")
+    from archive.query.coverage import coverage
+
+    with archive_session(config) as session:
+        rows = coverage(session, year=year, site=site, completeness=completeness)
+    if as_json:
+        print_json([r.to_dict(completeness) for r in rows])
+    elif as_csv:
+        _write_csv(rows, completeness)
+    else:
+        console.print(coverage_table(rows, completeness))
+        console.print(_summary(rows))
+
+
+def _write_csv(rows: Sequence[CoverageRow], completeness: bool) -> None:
+    columns: tuple[str, ...] = CSV_COLUMNS + (("required_sections", "missing_sections") if completeness else ())
+    out = io.StringIO(newline="")
+    # Excel takes a CSV without a byte order mark for the local code page and garbles the Chinese.
+    out.write("\ufeff")
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    for r in rows:
+        doc: dict[str, Any] = r.to_dict(completeness)
+        if doc.get("missing_sections") is not None:
+            doc["missing_sections"] = " ".join(doc["missing_sections"])
+        writer.writerow({k: "" if doc.get(k) is None else doc[k] for k in columns})
+    # Bytes, not text: the BOM and the Chinese must reach the file as UTF-8 whatever the terminal's encoding.
+    sys.stdout.flush()
+    sys.stdout.buffer.write(out.getvalue().encode("utf-8"))
+    sys.stdout.buffer.flush()
+
+
+def coverage_table(rows: Sequence[CoverageRow], completeness: bool = False) -> Table:
+    from archive.extract.sections import REQUIRED
+
+    table = Table(title="Annual report coverage (due 1 April of the next year)")
+    columns = ["site", "region", "year", "status", "published", "due", "report"]
+    if completeness:
+        columns.append(f"sections /{len(REQUIRED)}")
+    for col in columns:
+        table.add_column(col, no_wrap=col != "region")
+    for r in rows:
+        published = r.published_date.isoformat() if r.published_date else ""
+        if r.date_source == "first_seen":
+            published += " (first seen)"
+        cells = [
+            r.site_id,
+            r.region,
+            str(r.year),
+            f"{r.status} {label(CoverageStatus, r.status)}",
+            published,
+            r.due_date.isoformat(),
+            str(r.report_id or ""),
+        ]
+        if completeness:
+            cells.append(_sections_cell(r))
+        table.add_row(*cells, style=STATUS_STYLES[r.status])
+    return table
+
+
+def _sections_cell(row: CoverageRow) -> str:
+    c = row.completeness
+    if c is None:
+        return ""
+    lacking = f" (no {', '.join(c.missing_sections)})" if c.missing_sections else ""
+    return f"{c.required_sections}{lacking}"
+
+
+def _summary(rows: Sequence[CoverageRow]) -> str:
+
+    counts = Counter(r.status for r in rows)
+    return ", ".join(f"{counts[s]} {s}" for s in CoverageStatus) if rows else "no sites in the archive"

@@ -1,0 +1,77 @@
+"""`fazhi sites`: the registry's sites with their health, and `fazhi sites check`, which confirms registry entries
+against the live portals, one line per site."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.table import Table
+
+from archive.cli.main import cli
+from archive.cli.options import archive_session, config_options, json_option
+from archive.cli.render import console, err_console, print_json
+from archive.config import Config
+from archive.runner.sitecheck import line, run_check
+
+
+@cli.group(invoke_without_command=True)
+@json_option
+@config_options
+@click.pass_context
+def sites(ctx: click.Context, as_json: bool, config: Config) -> None:
+    """The registry's sites with their health: last run, last good run, failures in a row, next scheduled run.
+
+    `fazhi sites check` checks the entries against the portals themselves."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from archive.query import health
+    from archive.registry.sites import load_registry
+
+    registry = load_registry(config.sites_path)
+    with archive_session(config) as session:
+        rows = health.site_health(session, registry)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Sites")
+    for col in ("id", "name", "platform", "schedule", "last run", "status", "last ok", "failures", "next run"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(
+            r["id"],
+            r["name"],
+            r["platform"],
+            r["schedule"],
+            (r["last_run_at"] or "")[:16].replace("T", " "),
+            r["last_status"] or "never run",
+            (r["last_ok_at"] or "")[:16].replace("T", " "),
+            str(r["consecutive_failures"]),
+            (r["next_run_at"] or "not scheduled")[:16].replace("T", " "),
+        )
+    console.print(table)
+
+
+@sites.command("check")
+@click.argument("site_ids", nargs=-1)
+@json_option
+@config_options
+def check(site_ids: tuple[str, ...], as_json: bool, config: Config) -> None:
+    """Fetch each site's start pages once, politely, and say whether its registry entry holds.
+
+    Detects the platform, counts list entries and report candidates on the first page of each column, tree
+    root and site search, and prints one line per site: ok, unreachable, blocked (412/403, JavaScript
+    challenge), moved (404/410 or redirected elsewhere), wrong platform, or no candidates. Archives nothing.
+    Exit 1 when any site is not ok.
+    """
+    outcome = run_check(config, site_ids)
+    if outcome.returncode == 2 or (outcome.error and not outcome.sites):
+        err_console.print(outcome.error or "the check failed")
+        sys.exit(2 if outcome.returncode == 2 else 1)
+    if as_json:
+        print_json(outcome.sites)
+    else:
+        for record in outcome.sites:
+            click.echo(line(record))  # one line each, never wrapped
+    if any(r["status"] != "ok" for r in outcome.sites) or outcome.returncode:
+        sys.exit(1)

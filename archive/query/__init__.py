@@ -1,0 +1,1 @@
+"""Read-only queries: reports, coverage, health, browsing, exports, lists read again."""

@@ -1,0 +1,175 @@
+"""Who published their annual report for which year, and when: one row per site and year against the due date.
+
+The rule (《法治政府建设与责任落实督察工作规定》) wants each year's report published by 1 April of the next year.
+Only `annual_report`s count: a department's report or a 人大 review says nothing about whether the government itself
+reported. Read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from archive.cadence import TIMEZONE
+from archive.extract.sections import REQUIRED, outline_report
+from archive.query.reports import require_site
+from archive.store.models import Report, Site, Version
+from archive.vocab import CoverageStatus as Status
+from archive.vocab import Kind
+
+COUNTED_KIND = Kind.ANNUAL_REPORT.value
+
+
+@dataclass(frozen=True, slots=True)
+class Completeness:
+    required_sections: int  # how many of the five required parts the report has
+    missing_sections: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRow:
+    site_id: str
+    region: str
+    year: int
+    status: Status
+    report_id: int | None
+    published_date: dt.date | None  # the date the report counts as published (see `date_source`)
+    due_date: dt.date
+    date_source: str | None  # `published_date` (the page's own date) or `first_seen` (no date on the page)
+    completeness: Completeness | None = None
+
+    def to_json(self, completeness: bool = False) -> dict[str, Any]:
+        return self.to_dict(completeness)
+
+    def to_dict(self, completeness: bool = False) -> dict[str, Any]:
+        """The JSON row; `completeness` adds `required_sections` and `missing_sections` (null without a report)."""
+        doc: dict[str, Any] = {
+            "site_id": self.site_id,
+            "region": self.region,
+            "year": self.year,
+            "status": str(self.status),
+            "report_id": self.report_id,
+            "published_date": self.published_date.isoformat() if self.published_date else None,
+            "due_date": self.due_date.isoformat(),
+            "date_source": self.date_source,
+        }
+        if completeness:
+            c = self.completeness
+            doc["required_sections"] = c.required_sections if c else None
+            doc["missing_sections"] = list(c.missing_sections) if c else None
+        return doc
+
+
+def due_date(year: int) -> dt.date:
+    """The last day the report on `year` may appear: 1 April of the next year (Beijing dates)."""
+    return dt.date(year + 1, 4, 1)
+
+
+def today_in_china() -> dt.date:
+    return dt.datetime.now(TIMEZONE).date()
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    report_id: int
+    published: dt.date
+    source: str
+
+
+def coverage(
+    session: Session,
+    year: int | None = None,
+    site: str | None = None,
+    today: dt.date | None = None,
+    completeness: bool = False,
+) -> list[CoverageRow]:
+    """Rows by site, then year: from the earliest year any annual report covers to the year just ended.
+
+    The year just ended always appears: before 1 April its unpublished reports are `pending`, from 2 April on
+    `missing`. The current year does not (no report on it can exist yet). `year` asks for that year alone.
+    Of several annual reports on one site and year (a joint report and the 司法局's), the one published first
+    counts, the lower report id breaking a tie. `today` is a Beijing date; it is injectable for tests.
+    """
+    today = today or today_in_china()
+    sites_stmt = select(Site).order_by(Site.id)
+    if site:
+        sites_stmt = sites_stmt.where(Site.id == site)
+    if site:
+        require_site(session, site)
+    sites = list(session.scalars(sites_stmt))
+
+    reports_stmt = select(Report).where(Report.kind == COUNTED_KIND, Report.year.is_not(None))
+    if site:
+        reports_stmt = reports_stmt.where(Report.site_id == site)
+    best: dict[tuple[str, int], _Candidate] = {}
+    for report in session.scalars(reports_stmt):
+        assert report.year is not None
+        candidate = _candidate(report)
+        key = (report.site_id, report.year)
+        held = best.get(key)
+        if held is None or (candidate.published, candidate.report_id) < (held.published, held.report_id):
+            best[key] = candidate
+
+    if year is not None:
+        years = [year]
+    else:
+        last = today.year - 1
+        # The earliest year of any site, so that one site's reports show the others' gaps.
+        first = session.scalar(select(func.min(Report.year)).where(Report.kind == COUNTED_KIND))
+        years = list(range(min(first or last, last), last + 1))
+
+    outlines = _completeness(session, [c.report_id for c in best.values()]) if completeness else {}
+    rows = []
+    for s in sites:
+        for y in years:
+            chosen = best.get((s.id, y))
+            due = due_date(y)
+            if chosen is None:
+                status = Status.MISSING if today > due else Status.PENDING
+                rows.append(CoverageRow(s.id, s.region, y, status, None, None, due, None))
+                continue
+            status = Status.ON_TIME if chosen.published <= due else Status.LATE
+            rows.append(
+                CoverageRow(
+                    s.id,
+                    s.region,
+                    y,
+                    status,
+                    chosen.report_id,
+                    chosen.published,
+                    due,
+                    chosen.source,
+                    outlines.get(chosen.report_id),
+                )
+            )
+    return rows
+
+
+def _candidate(report: Report) -> _Candidate:
+    if report.published_date is not None:
+        return _Candidate(report.id, report.published_date, "published_date")
+    # No date on the page: the day the archive first saw it, in Beijing, is the latest it can have appeared.
+    return _Candidate(report.id, report.first_seen_at.astimezone(TIMEZONE).date(), "first_seen")
+
+
+def _completeness(session: Session, report_ids: list[int]) -> dict[int, Completeness]:
+    """The required sections each report's latest version has."""
+    out: dict[int, Completeness] = {}
+    if not report_ids:
+        return out
+    # Chunked so that a large archive stays within every backend's limit on bound parameters.
+    for i in range(0, len(report_ids), 500):
+        chunk = report_ids[i : i + 500]
+        stmt = (
+            select(Version, Report.year)
+            .join(Report, Report.current_version_id == Version.id)
+            .where(Report.id.in_(chunk))
+        )
+        for v, year in session.execute(stmt).all():
+            found, _ = outline_report(COUNTED_KIND, year, v.text, [a.text for a in v.attachments])
+            out[v.report_id] = Completeness(len(REQUIRED) - len(found.missing), found.missing)
+    return out

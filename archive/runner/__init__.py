@@ -1,0 +1,1 @@
+"""Running things: a crawl end to end and its crawler process, the site check, the demo."""

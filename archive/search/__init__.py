@@ -1,0 +1,1 @@
+"""Full-text search: the bigram index, its segments, queries and snippets."""
