@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-TIMEZONE = ZoneInfo("Asia/Shanghai")  # the portals' clock: schedules in the registry are read in it
+from archive.clock import TIMEZONE
+
+__all__ = ["OFF_SEASON_MONTHS", "SEASON_MONTHS", "TIMEZONE", "Slot", "in_season", "slot"]
 SEASON_MONTHS = "2-4"  # daily crawls from 1 February to 30 April
 OFF_SEASON_MONTHS = "1,5-12"  # weekly crawls in the other months
 # Slots fall in the early morning, Beijing time: what was posted yesterday is found before the working day starts,

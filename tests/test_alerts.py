@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive.alerts import channels
 from archive.alerts import delivery as alerts
 from archive.alerts.delivery import deliver_pending
-from archive.alerts.messages import BEIJING
 from archive.cli.main import cli
+from archive.clock import TIMEZONE
 from archive.store import ingest as store
 from archive.store.db import make_engine, make_sessionmaker
 from archive.store.migrate import alembic_config, upgrade
@@ -73,7 +73,7 @@ def test_each_event_is_sent_once_with_its_time(sessions: sessionmaker[Session], 
     assert "https://x.gov.cn/art/1.html" in message
     with sessions() as s:
         created = s.scalars(select(Event)).one().created_at
-    assert f"发现于 {created.astimezone(BEIJING):%Y-%m-%d %H:%M} (北京时间)" in message
+    assert f"发现于 {created.astimezone(TIMEZONE):%Y-%m-%d %H:%M} (北京时间)" in message
     again = deliver_pending(sessions, (inbox.url,))
     assert again.sent == 0 and len(inbox.messages) == 1
 

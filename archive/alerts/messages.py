@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
+from archive.clock import ZONE_LABEL, local
 from archive.store.models import Event
-
-# China keeps one time zone without daylight saving, so a fixed offset needs no tz database.
-BEIJING = dt.timezone(dt.timedelta(hours=8), "UTC+8")
-
-
-def beijing_time(moment: dt.datetime) -> str:
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 def event_message(event: Event) -> tuple[str, str]:
     """Title and body of one event; the body ends with when the archive saw it (the alert may go out later)."""
-    return event.title, f"{event.body}\n发现于 {beijing_time(event.created_at)} (北京时间)"
+    return event.title, f"{event.body}\n发现于 {local(event.created_at)} ({ZONE_LABEL})"
 
 
 def digest_message(events: Sequence[Event], more: int) -> tuple[str, str]:
@@ -25,7 +18,7 @@ def digest_message(events: Sequence[Event], more: int) -> tuple[str, str]:
     lines = []
     for event in events:
         link = next((line for line in event.body.splitlines() if line.startswith(("http://", "https://"))), None)
-        lines.append(f"{beijing_time(event.created_at)} {event.title}" + (f"\n  {link}" if link else ""))
-    span = f"{beijing_time(events[0].created_at)} 至 {beijing_time(events[-1].created_at)} (北京时间)"
+        lines.append(f"{local(event.created_at)} {event.title}" + (f"\n  {link}" if link else ""))
+    span = f"{local(events[0].created_at)} 至 {local(events[-1].created_at)} ({ZONE_LABEL})"
     tail = [f"另有 {more} 条待发，将在下一条汇总中发出。"] if more else []
     return f"汇总: {len(events)} 条提醒", "\n".join([span, *lines, *tail])

@@ -5,15 +5,15 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.table import Table
 
 from archive.cli.main import cli
-from archive.cli.options import NUMBER, archive_session, config_options, json_option
+from archive.cli.options import DB_OPTION, NOTIFY_OPTION, NUMBER, archive_session, config_options, json_option
 from archive.cli.render import FAILURE_MARK, OK_MARK, console, err_console, marked, print_delivery, print_json
+from archive.clock import ZONE_LABEL, local
 from archive.config import Config
 
 if TYPE_CHECKING:
@@ -23,19 +23,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def sub_config_options(func: F) -> F:
-    """--db / --sites / --notify on a subcommand, over those given to `fazhi alerts` itself: either place works."""
+    """--db / --notify on a subcommand, over those given to `fazhi alerts` itself: either place works."""
 
-    @click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL of the archive [env FAZHI_DB_URL].")
-    @click.option(
-        "--sites", "sites_path", type=click.Path(path_type=Path), help="Site registry YAML [env FAZHI_SITES]."
-    )
-    @click.option("--notify", "notify", multiple=True, metavar="URL", help="Apprise URL for alerts (repeatable).")
+    @DB_OPTION
+    @NOTIFY_OPTION
     @click.pass_obj
     @functools.wraps(func)
-    def wrapper(
-        group: Config, *args: Any, db_url: str | None, sites_path: Path | None, notify: tuple[str, ...], **kw: Any
-    ) -> Any:
-        config = group.with_overrides(db_url=db_url, sites_path=sites_path, notify_urls=notify)
+    def wrapper(group: Config, *args: Any, db_url: str | None, notify: tuple[str, ...], **kw: Any) -> Any:
+        config = group.with_overrides(db_url=db_url, notify_urls=notify)
         return func(*args, config=config, **kw)
 
     return wrapper  # type: ignore[return-value]
@@ -59,7 +54,7 @@ def _urls_or_exit(config: Config) -> tuple[str, ...]:
 @click.option("--pending", is_flag=True, help="Only events some configured notify URL has not received yet.")
 @click.option("--limit", type=NUMBER, default=50, show_default=True, help="At most this many events, newest first.")
 @json_option
-@config_options
+@config_options(notify=True)
 @click.pass_context
 def alerts_group(ctx: click.Context, pending: bool, limit: int, as_json: bool, config: Config) -> None:
     """List the event outbox, newest first, with each event's delivery to the notify URLs.
@@ -81,13 +76,13 @@ def alerts_group(ctx: click.Context, pending: bool, limit: int, as_json: bool, c
         console.print("nothing pending" if pending else "no events yet")
         return
     table = Table(title="Pending alerts" if pending else "Alerts")
-    for col in ("id", "created", "delivered", "tries", "title", "last error"):
-        table.add_column(col, overflow="fold", no_wrap=col in ("id", "created", "delivered"))
+    for col in ("id", f"created ({ZONE_LABEL})", f"delivered ({ZONE_LABEL})", "tries", "title", "last error"):
+        table.add_column(col, overflow="fold", no_wrap=col not in ("title", "last error"))
     for r in rows:
         table.add_row(
             str(r["id"]),
-            r["created_at"][:16].replace("T", " "),
-            (r["delivered_at"] or "")[:16].replace("T", " ") or "pending",
+            local(r["created_at"]),
+            local(r["delivered_at"]) or "pending",
             str(r["attempts"]),
             r["title"],
             r["last_error"] or "",

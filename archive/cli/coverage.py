@@ -39,7 +39,7 @@ CSV_COLUMNS = ("site_id", "region", "year", "status", "report_id", "published_da
 @click.option(
     "--completeness", is_flag=True, help="Also count the required sections each counted report has (reads its text)."
 )
-@config_options
+@config_options()
 def coverage_command(
     year: int | None, site: str | None, as_json: bool, as_csv: bool, completeness: bool, config: Config
 ) -> None:
@@ -100,7 +100,7 @@ def coverage_table(rows: Sequence[CoverageRow], completeness: bool = False) -> T
             r.site_id,
             r.region,
             str(r.year),
-            f"{r.status} {label(CoverageStatus, r.status)}",
+            label(CoverageStatus, r.status),
             published,
             r.due_date.isoformat(),
             str(r.report_id or ""),
@@ -122,4 +122,8 @@ def _sections_cell(row: CoverageRow) -> str:
 def _summary(rows: Sequence[CoverageRow]) -> str:
 
     counts = Counter(r.status for r in rows)
-    return ", ".join(f"{counts[s]} {s}" for s in CoverageStatus) if rows else "no sites in the archive"
+    return (
+        ", ".join(f"{label(CoverageStatus, s)} {counts[s]}" for s in CoverageStatus)
+        if rows
+        else "no sites in the archive"
+    )

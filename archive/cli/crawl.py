@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 @cli.command()
 @click.argument("site_ids", nargs=-1)
-@config_options
+@config_options(sites=True, notify=True)
 def crawl(site_ids: tuple[str, ...], config: Config) -> None:
     """Crawl SITE_IDS (all registry sites when none), archive what is new or changed, send alerts.
 
@@ -50,7 +50,7 @@ def crawl(site_ids: tuple[str, ...], config: Config) -> None:
 @cli.command()
 @click.option("--site", help="Only this site id.")
 @json_option
-@config_options
+@config_options()
 def reextract(site: str | None, as_json: bool, config: Config) -> None:
     """Re-derive report texts from the stored raw captures with the current extractor (no crawling).
 

@@ -14,7 +14,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@config_options
+@config_options()
 def db_upgrade(config: Config) -> None:
     """Bring the database schema to the latest migration (same as `alembic upgrade head`).
 

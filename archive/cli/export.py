@@ -20,7 +20,7 @@ FORMATS = ("jsonl", "csv", "warc")
 @click.option("--year", type=YEAR, help="Only reports on this year.")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 @click.argument("out")
-@config_options
+@config_options()
 def export_command(fmt: str, site: str | None, year: int | None, force: bool, out: str, config: Config) -> None:
     """Export reports to OUT (a file; `-` for standard output).
 

@@ -10,8 +10,10 @@ from rich.table import Table
 from archive.cli.main import cli
 from archive.cli.options import ID, archive_session, config_options, json_option
 from archive.cli.render import console, err_console, print_json
+from archive.clock import ZONE_LABEL, local
 from archive.config import Config
 from archive.errors import NotFound
+from archive.vocab import RunStatus, label
 
 if TYPE_CHECKING:
     from archive.query.relist import Relisted
@@ -24,7 +26,7 @@ PAGE_LABELS = {"answers": "still answers", "gone": "removed", "failing": "failin
 @click.option("--site", help="Only this site id.")
 @click.option("--run", "run_id", type=ID, help="This crawl run (default: the latest with lists, of each site).")
 @json_option
-@config_options
+@config_options()
 def relist_command(site: str | None, run_id: int | None, as_json: bool, config: Config) -> None:
     """Read the list pages a crawl stored again with the current list adapters (no network).
 
@@ -54,7 +56,8 @@ def relist_command(site: str | None, run_id: int | None, as_json: bool, config: 
 def _print_run(r: Relisted) -> None:
     lists = r.lists
     table = Table(
-        title=f"run {lists.run_id} · {lists.site_id} · {lists.started_at:%Y-%m-%d %H:%M} UTC · {lists.run_status}"
+        title=f"run {lists.run_id} · {lists.site_id} · {local(lists.started_at)} {ZONE_LABEL} · "
+        f"{label(RunStatus, lists.run_status)}"
         f" · read as {lists.platform or '?'}",
         title_justify="left",
     )
@@ -77,7 +80,7 @@ def _print_run(r: Relisted) -> None:
 @cli.command(name="vanished")
 @click.option("--site", help="Only this site id.")
 @json_option
-@config_options
+@config_options()
 def vanished_command(site: str | None, as_json: bool, config: Config) -> None:
     """Reports that vanished from their site's lists: listed on one crawl, absent from every later crawl's lists.
 

@@ -7,13 +7,16 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from archive.bounds import MAX_COUNT, MAX_ID
+from archive.clock import TIMEZONE
 from archive.config import Config
+from archive.vocab import Kind, ReportStatus, from_text, labels
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -24,22 +27,39 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def config_options(func: F) -> F:
-    """--db / --sites / --notify on every command; each wins over its environment variable."""
+def config_options(*, sites: bool = False, notify: bool = False) -> Callable[[F], F]:
+    """--db on every command that opens the archive; --sites on those that read the registry, --notify on those
+    that send alerts (a command offers only the options that act). Each wins over its environment variable."""
 
-    @click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL of the archive [env FAZHI_DB_URL].")
-    @click.option(
-        "--sites", "sites_path", type=click.Path(path_type=Path), help="Site registry YAML [env FAZHI_SITES]."
-    )
-    @click.option("--notify", "notify", multiple=True, metavar="URL", help="Apprise URL for alerts (repeatable).")
-    @functools.wraps(func)
-    def wrapper(*args: Any, db_url: str | None, sites_path: Path | None, notify: tuple[str, ...], **kw: Any) -> Any:
-        config = Config.from_env().with_overrides(db_url=db_url, sites_path=sites_path, notify_urls=notify)
-        return func(*args, config=config, **kw)
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(
+            *args: Any,
+            db_url: str | None,
+            sites_path: Path | None = None,
+            notify: tuple[str, ...] = (),
+            **kw: Any,
+        ) -> Any:
+            config = Config.from_env().with_overrides(db_url=db_url, sites_path=sites_path, notify_urls=notify)
+            return func(*args, config=config, **kw)
 
-    return wrapper  # type: ignore[return-value]
+        decorated: Any = wrapper
+        if notify:
+            decorated = NOTIFY_OPTION(decorated)
+        if sites:
+            decorated = SITES_OPTION(decorated)
+        return DB_OPTION(decorated)
+
+    return decorate
 
 
+DB_OPTION = click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL of the archive [env FAZHI_DB_URL].")
+SITES_OPTION = click.option(
+    "--sites", "sites_path", type=click.Path(path_type=Path), help="Site registry YAML [env FAZHI_SITES]."
+)
+NOTIFY_OPTION = click.option(
+    "--notify", "notify", multiple=True, metavar="URL", help="Apprise URL for alerts, repeatable [env FAZHI_NOTIFY]."
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 # A year outside this range names no report. Limits, offsets and run ids are held to what the databases hold
 # (archive.bounds); report ids and version numbers are checked by the queries, which say what exists instead.
@@ -52,7 +72,8 @@ SEARCH_LIMIT = 20
 
 
 class SinceType(click.ParamType):
-    """An ISO 8601 date or time (`2024-04-01`, `2024-04-01T08:00+08:00`); one without an offset is UTC."""
+    """An ISO 8601 date or time (`2024-04-01`, `2024-04-01T08:00+08:00`); one without an offset is Beijing time, the
+    zone every time the commands show is in."""
 
     name = "time"
 
@@ -63,10 +84,33 @@ class SinceType(click.ParamType):
             parsed = dt.datetime.fromisoformat(str(value))
         except ValueError:
             self.fail(f"{value!r} is not an ISO 8601 date or time (e.g. 2024-04-01 or 2024-04-01T08:00+08:00)")
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=TIMEZONE)
 
 
 SINCE = SinceType()
+
+
+class LabelledChoice(click.ParamType):
+    """A value of an enumeration, given as its English value (what JSON shows) or its Chinese label (what the
+    tables show): `--kind 政府年度报告` is `--kind annual_report`."""
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        self.enum = enum
+        self.name = "|".join(member.value for member in enum)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        found = from_text(self.enum, str(value))
+        if found is None:
+            choices = ", ".join(f"{v} ({label})" for v, label in labels(self.enum).items())
+            self.fail(f"{value!r} is not one of: {choices}")
+        return found
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return f"[{self.name}]"
+
+
+KIND = LabelledChoice(Kind)
+STATUS = LabelledChoice(ReportStatus)
 
 
 def page_caption(page: Page[Any], noun: str) -> str | None:

@@ -10,11 +10,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from archive.clock import ZONE_LABEL, local
 from archive.display import dumps, shown
-from archive.vocab import Kind, label
+from archive.vocab import Kind, ReportStatus, label
 
 if TYPE_CHECKING:
     from archive.alerts.delivery import Delivery
+    from archive.diff import Row
     from archive.runner.crawl import CrawlReport
 
 
@@ -75,29 +77,82 @@ def reports_table(rows: Sequence[dict[str, Any]], title: str = "Archived reports
             label(Kind, r["kind"]),
             r["published_date"] or "",
             str(r["version_count"]),
-            r["status"],
+            label(ReportStatus, r["status"]),
             r["title"],
         )
     return table
 
 
-def search_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
-    """Search results, best first: each report with its snippet, the terms highlighted (markup never read)."""
+def search_table(rows: Sequence[dict[str, Any]], title: str, *, colour: bool) -> Table:
+    """Search results, best first: each report with its snippet, the terms marked (markup never read): in colour
+    on a terminal (`colour`), else by the 【】 the snippet carries, which survive a pipe or a file."""
     table = Table(title=title, show_lines=True)
     for col in ("id", "site", "year", "v", "rank", "title / snippet"):
         table.add_column(col, overflow="fold", no_wrap=col != "title / snippet")
     for r in rows:
         snippet = plain(r["title"] + "\n", style="bold")
-        at = 0
         text = r["snippet"]
-        for start, end in r["highlight"]:
-            # The brackets are for plain-text readers; on a terminal the colour marks the term.
-            snippet.append_text(plain(text[at : start - 1]))
-            snippet.append_text(plain(text[start:end], style="black on yellow"))
-            at = end + 1
-        snippet.append_text(plain(text[at:]))
+        if not colour:
+            snippet.append_text(plain(text))
+        else:
+            at = 0
+            for start, end in r["highlight"]:
+                snippet.append_text(plain(text[at : start - 1]))
+                snippet.append_text(plain(text[start:end], style="black on yellow"))
+                at = end + 1
+            snippet.append_text(plain(text[at:]))
         table.add_row(str(r["id"]), r["site_id"], str(r["year"] or "?"), str(r["version"]), str(r["rank"]), snippet)
     return table
+
+
+# Unchanged characters kept on each side of a change inside a changed paragraph; the rest is elided.
+DIFF_CONTEXT = 12
+
+
+def diff_lines(rows: Sequence[Row], *, colour: bool) -> list[Text]:
+    """A changed paragraph as one line with its changes marked in place (`[-gone-]{+come+}`, or in colour), a
+    paragraph only one side has whole, prefixed `-` or `+`; each with its paragraph number."""
+    out: list[Text] = []
+    for row in rows:
+        if row.tag == "removed":
+            out.append(Text.assemble((f"- ¶{row.old_no} ", "red"), plain("".join(s.text for s in row.old), "red")))
+        elif row.tag == "added":
+            out.append(Text.assemble((f"+ ¶{row.new_no} ", "green"), plain("".join(s.text for s in row.new), "green")))
+        elif row.tag == "changed":
+            line = Text(f"~ ¶{row.old_no}→¶{row.new_no} ", style="yellow")
+            for text, kind in _merged(row):
+                if kind == "same":
+                    line.append_text(plain(_elide(text)))
+                elif colour:
+                    line.append_text(plain(text, "black on red" if kind == "gone" else "black on green"))
+                else:
+                    line.append_text(plain(f"[-{text}-]" if kind == "gone" else f"{{+{text}+}}"))
+            out.append(line)
+    return out
+
+
+def _merged(row: Row) -> list[tuple[str, str]]:
+    """The two sides of a changed paragraph as one sequence: unchanged text, what went, what came."""
+    old, new = list(row.old), list(row.new)
+    out: list[tuple[str, str]] = []
+    i = j = 0
+    while i < len(old) or j < len(new):
+        if i < len(old) and old[i].changed:
+            out.append((old[i].text, "gone"))
+            i += 1
+        elif j < len(new) and new[j].changed:
+            out.append((new[j].text, "came"))
+            j += 1
+        else:  # the unchanged stretch both sides share
+            out.append(((old[i] if i < len(old) else new[j]).text, "same"))
+            i, j = i + 1, j + 1
+    return out
+
+
+def _elide(text: str) -> str:
+    if len(text) <= 2 * DIFF_CONTEXT + 1:
+        return text
+    return text[:DIFF_CONTEXT] + "…" + text[-DIFF_CONTEXT:]
 
 
 def crawl_table(sites: Sequence[dict[str, Any]]) -> Table:
@@ -130,10 +185,10 @@ def crawl_table(sites: Sequence[dict[str, Any]]) -> Table:
 
 def history_table(rows: Sequence[dict[str, Any]]) -> Table:
     table = Table(title="Versions")
-    for col in ("version", "fetched_at", "change", "chars", "content_sha256"):
+    for col in ("version", f"fetched ({ZONE_LABEL})", "change", "chars", "content_sha256"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r["version"]), r["fetched_at"], r["change"], str(r["chars"]), r["content_sha256"][:16])
+        table.add_row(str(r["version"]), local(r["fetched_at"]), r["change"], str(r["chars"]), r["content_sha256"][:16])
     return table
 
 
@@ -146,7 +201,7 @@ def print_delivery(delivery: Delivery, always: bool) -> None:
         )
     for c in delivery.channels:
         if c.failing or always:
-            when = f"; next try after {c.next_attempt_at:%Y-%m-%d %H:%M} UTC" if c.next_attempt_at else ""
+            when = f"; next try after {local(c.next_attempt_at)} {ZONE_LABEL}" if c.next_attempt_at else ""
             mark = "✗" if c.failing else "·"
             detail = f": {c.error}" if c.error else ""
             err_console.print(

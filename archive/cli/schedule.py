@@ -11,14 +11,16 @@ from rich.table import Table
 from archive.cli.main import cli
 from archive.cli.options import OFFSET, SINCE, archive_session, config_options, json_option, page_caption
 from archive.cli.render import console, print_json
+from archive.clock import ZONE_LABEL, local
 from archive.config import Config
 from archive.errors import BadUsage
+from archive.vocab import RunStatus, label
 
 
 @cli.command()
 @click.option("--every", metavar="DURATION", help="Crawl every site at this interval instead (30s, 10m, 6h, 1d).")
 @click.option("--max-crawls", type=click.IntRange(1, 64), default=2, show_default=True, help="Sites crawled at once.")
-@config_options
+@config_options(sites=True, notify=True)
 def schedule(every: str | None, max_crawls: int, config: Config) -> None:
     """Run the scheduler in the foreground until SIGTERM/SIGINT.
 
@@ -41,9 +43,11 @@ def schedule(every: str | None, max_crawls: int, config: Config) -> None:
 @click.option("--site", help="Only this site id.")
 @click.option("--limit", type=click.IntRange(1, 100000), default=50, show_default=True, help="At most this many runs.")
 @click.option("--offset", type=OFFSET, default=0, help="Skip this many runs first (the next page).")
-@click.option("--since", type=SINCE, metavar="TIME", help="Only runs started at or after TIME (ISO 8601; UTC if bare).")
+@click.option(
+    "--since", type=SINCE, metavar="TIME", help="Only runs started at or after TIME (ISO 8601; Beijing time if bare)."
+)
 @json_option
-@config_options
+@config_options()
 def runs(site: str | None, limit: int, offset: int, since: dt.datetime | None, as_json: bool, config: Config) -> None:
     """Crawl runs, newest first: when, how they ended, what they found, and every problem they met."""
     from archive.query import health
@@ -61,7 +65,7 @@ def runs(site: str | None, limit: int, offset: int, since: dt.datetime | None, a
     for col in (
         "id",
         "site",
-        "started",
+        f"started ({ZONE_LABEL})",
         "status",
         "pages",
         "new",
@@ -76,8 +80,8 @@ def runs(site: str | None, limit: int, offset: int, since: dt.datetime | None, a
         table.add_row(
             str(r["id"]),
             r["site_id"],
-            r["started_at"][:19].replace("T", " "),
-            r["status"],
+            local(r["started_at"], seconds=True),
+            label(RunStatus, r["status"]),
             str(r["pages_fetched"]),
             str(r["reports_new"]),
             str(r["reports_changed"]),

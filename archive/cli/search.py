@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from archive.cli.main import cli
-from archive.cli.options import NUMBER, SEARCH_LIMIT, YEAR, archive_session, config_options, json_option
+from archive.cli.options import KIND, NUMBER, SEARCH_LIMIT, YEAR, archive_session, config_options, json_option
 from archive.cli.render import console, print_json
 from archive.config import Config
 
@@ -15,11 +15,11 @@ from archive.config import Config
 @click.option("--site", help="Only this site id.")
 @click.option("--region", help="Only sites whose region holds this (e.g. 杭州市).")
 @click.option("--year", type=YEAR, help="Only reports about this year.")
-@click.option("--kind", type=click.Choice(["annual_report", "department_report", "related"]), help="Only this kind.")
+@click.option("--kind", type=KIND, help="Only this kind (its value or its label: annual_report or 政府年度报告).")
 @click.option("--limit", type=NUMBER, default=SEARCH_LIMIT, show_default=True)
 @click.option("--all-versions", is_flag=True, help="Search every version, not only the latest of each report.")
 @json_option
-@config_options
+@config_options()
 def search(
     query_text: str,
     site: str | None,
@@ -56,4 +56,4 @@ def search(
     if as_json:
         print_json(rows)
         return
-    console.print(search_table(rows, title=f"Reports matching {query_text!r}"))
+    console.print(search_table(rows, title=f"Reports matching {query_text!r}", colour=console.is_terminal))

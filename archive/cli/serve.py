@@ -20,7 +20,7 @@ from archive.config import Config
     "the address listened on].",
 )
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request on stderr.")
-@config_options
+@config_options(sites=True)
 def serve(host: str, port: int, base_url: str | None, access_log: bool, config: Config) -> None:
     """Serve the archive in a browser: reports, search, report pages with diffs, coverage, sites; a JSON API under
     /api/ (the shapes of --json; /openapi.json describes it) and Atom feeds under /feeds/.

@@ -11,13 +11,15 @@ from rich.table import Table
 from archive.cli.main import cli
 from archive.cli.options import archive_session, config_options, json_option
 from archive.cli.render import console, err_console, print_json
+from archive.clock import ZONE_LABEL, local
 from archive.config import Config
 from archive.runner.sitecheck import line, run_check
+from archive.vocab import NEVER_RUN, RunStatus, label
 
 
 @cli.group(invoke_without_command=True)
 @json_option
-@config_options
+@config_options(sites=True)
 @click.pass_context
 def sites(ctx: click.Context, as_json: bool, config: Config) -> None:
     """The registry's sites with their health: last run, last good run, failures in a row, next scheduled run.
@@ -35,7 +37,18 @@ def sites(ctx: click.Context, as_json: bool, config: Config) -> None:
         print_json(rows)
         return
     table = Table(title="Sites")
-    for col in ("id", "name", "platform", "schedule", "last run", "status", "last ok", "failures", "next run"):
+    when = f"({ZONE_LABEL})"
+    for col in (
+        "id",
+        "name",
+        "platform",
+        "schedule",
+        f"last run {when}",
+        "status",
+        f"last ok {when}",
+        "failures",
+        f"next run {when}",
+    ):
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(
@@ -43,11 +56,11 @@ def sites(ctx: click.Context, as_json: bool, config: Config) -> None:
             r["name"],
             r["platform"],
             r["schedule"],
-            (r["last_run_at"] or "")[:16].replace("T", " "),
-            r["last_status"] or "never run",
-            (r["last_ok_at"] or "")[:16].replace("T", " "),
+            local(r["last_run_at"]),
+            label(RunStatus, r["last_status"]) if r["last_status"] else NEVER_RUN,
+            local(r["last_ok_at"]),
             str(r["consecutive_failures"]),
-            (r["next_run_at"] or "not scheduled")[:16].replace("T", " "),
+            local(r["next_run_at"]) or "not scheduled",
         )
     console.print(table)
 
@@ -55,7 +68,7 @@ def sites(ctx: click.Context, as_json: bool, config: Config) -> None:
 @sites.command("check")
 @click.argument("site_ids", nargs=-1)
 @json_option
-@config_options
+@config_options(sites=True)
 def check(site_ids: tuple[str, ...], as_json: bool, config: Config) -> None:
     """Fetch each site's start pages once, politely, and say whether its registry entry holds.
 

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.cadence import TIMEZONE
+from archive.clock import TIMEZONE
+from archive.clock import today as today_in_beijing
 from archive.extract.sections import REQUIRED, outline_report
 from archive.query.reports import require_site
 from archive.store.models import Report, Site, Version
@@ -69,10 +70,6 @@ def due_date(year: int) -> dt.date:
     return dt.date(year + 1, 4, 1)
 
 
-def today_in_china() -> dt.date:
-    return dt.datetime.now(TIMEZONE).date()
-
-
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     report_id: int
@@ -94,7 +91,7 @@ def coverage(
     Of several annual reports on one site and year (a joint report and the 司法局's), the one published first
     counts, the lower report id breaking a tie. `today` is a Beijing date; it is injectable for tests.
     """
-    today = today or today_in_china()
+    today = today or today_in_beijing()
     sites_stmt = select(Site).order_by(Site.id)
     if site:
         sites_stmt = sites_stmt.where(Site.id == site)

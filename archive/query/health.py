@@ -10,15 +10,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from archive.clock import iso
 from archive.query.paging import Page, paginate
 from archive.registry.sites import Site
 from archive.store.models import CrawlRun, SchedulerJob
+from archive.store.schedules import scheduled
 
 FINISHED = ("ok", "partial", "failed", "interrupted")
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +59,8 @@ class RunRecord:
         return {
             "id": self.id,
             "site_id": self.site_id,
-            "started_at": _iso(self.started_at),
-            "finished_at": _iso(self.finished_at),
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
             "status": self.status,
             "pages_fetched": self.pages_fetched,
             "reports_new": self.reports_new,
@@ -109,6 +107,7 @@ def next_runs(session: Session) -> dict[str, dt.datetime]:
 def site_health(session: Session, sites: Iterable[Site]) -> list[dict[str, Any]]:
     """Each registry site with its last run, last good run and how many runs in a row failed."""
     upcoming = next_runs(session)
+    running = scheduled(session.connection())
     out: list[dict[str, Any]] = []
     for site in sites:
         recent = list(
@@ -135,10 +134,11 @@ def site_health(session: Session, sites: Iterable[Site]) -> list[dict[str, Any]]
                 "name": site.name,
                 "region": site.region,
                 "platform": site.platform,
-                "schedule": site.schedule or "seasonal",
-                "next_run_at": _iso(upcoming.get(site.id)),
-                "last_run_at": _iso(last.started_at) if last else None,
-                "last_ok_at": _iso(last_ok),
+                # What the scheduler runs, once one has started; before that, what the registry asks for.
+                "schedule": running.get(site.id) or site.schedule or "seasonal",
+                "next_run_at": iso(upcoming.get(site.id)),
+                "last_run_at": iso(last.started_at) if last else None,
+                "last_ok_at": iso(last_ok),
                 "last_status": last.status if last else None,
                 "consecutive_failures": failures,
             }

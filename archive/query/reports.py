@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, Select, false, func, select
 
 from archive.bounds import MAX_ID
+from archive.clock import iso
 from archive.errors import BadUsage, NotFound
 from archive.query.paging import Page, paginate
 from archive.store.tables import attachment, report, report_version
@@ -23,10 +24,6 @@ if TYPE_CHECKING:
     # on a Connection and so never import the ORM, whose import takes longer than the rest of such a command
     # (tests/test_cli_startup.py). A Session (the web UI, the exporters) runs the same statements.
     Reader = Connection | Session
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +81,8 @@ class ReportRecord:
             "url": self.url,
             "status": self.status,
             "version_count": self.version_count,
-            "first_seen_at": _iso(self.first_seen_at),
-            "last_changed_at": _iso(self.last_changed_at),
+            "first_seen_at": iso(self.first_seen_at),
+            "last_changed_at": iso(self.last_changed_at),
         }
 
 
@@ -286,7 +283,7 @@ class ReportDetail:
         return {
             **self.report.to_json(),
             "version": self.version,
-            "fetched_at": _iso(self.fetched_at),
+            "fetched_at": iso(self.fetched_at),
             "content_sha256": self.content_sha256,
             "extractor_version": self.extractor_version,
             # How the page decoded; replacement characters > 0 flag bytes no codec could read (raw bytes are kept).
@@ -352,7 +349,7 @@ class VersionRecord:
     def to_json(self) -> dict[str, Any]:
         return {
             "version": self.version,
-            "fetched_at": _iso(self.fetched_at),
+            "fetched_at": iso(self.fetched_at),
             "content_sha256": self.content_sha256,
             "chars": self.chars,
             "change": self.change,

@@ -38,6 +38,7 @@ from archive.store.ingest import sync_site
 from archive.store.lease import Lease
 from archive.store.migrate import prepare_for_crawl
 from archive.store.models import CrawlRun, utcnow
+from archive.store.schedules import record_schedules
 
 log = logging.getLogger("fazhi.scheduler")
 
@@ -50,6 +51,9 @@ LEASE_RENEW = dt.timedelta(seconds=20)
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# The longest `--every`: a crawl less than yearly would miss a reporting season (and 100000d put first crawls in
+# the 23rd century).
+MAX_INTERVAL = dt.timedelta(days=366)
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -57,7 +61,10 @@ def parse_duration(text: str) -> dt.timedelta:
     match = _DURATION.match(text)
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"{text!r} is not a duration like 30s, 10m, 6h or 1d")
-    return dt.timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds > MAX_INTERVAL.total_seconds():
+        raise ValueError(f"{text!r} is longer than {MAX_INTERVAL.days} days: every site is crawled at least yearly")
+    return dt.timedelta(seconds=seconds)
 
 
 # -- triggers -------------------------------------------------------------------------------------------
@@ -273,6 +280,12 @@ def run(
     try:
         scheduler.start(paused=True)
         sync_jobs(scheduler, sites, every)
+        engine = make_engine(config.db_url)
+        try:
+            with engine.begin() as conn:
+                record_schedules(conn, {site.id: describe(site, every) for site in sites})
+        finally:
+            engine.dispose()
         scheduler.add_job(
             alerts_job,
             IntervalTrigger(seconds=ALERT_INTERVAL.total_seconds()),

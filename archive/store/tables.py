@@ -276,6 +276,16 @@ lease = Table(
     column("expires_at", UTCDateTime()),
 )
 
+# How the scheduler crawls each registry site: its job's cadence in words, written whenever it syncs its jobs (`--every
+# 10m` included), so `fazhi sites` says what runs rather than what the registry would run.
+site_schedule = Table(
+    "site_schedule",
+    metadata,
+    Column("site_id", String(64), primary_key=True),
+    column("description", Text),
+    column("updated_at", UTCDateTime()),
+)
+
 # A version's searchable text, folded (archive/store/fulltext.py): what a term found by its pairs is checked in.
 # `segment_id` is the index segment holding its pairs; None while it waits for the next merge (searched by reading
 # it). A doc written again gets a new `id` (never reused), so a merge never marks a newer text merged.

@@ -19,6 +19,13 @@ from archive.web.templating import templates
 log = logging.getLogger("fazhi.web")
 
 TITLES = {400: "请求有误", 404: "未找到", 405: "不支持的请求", 503: "存档暂不可用"}
+# What each status means, in the site's language; the exact reason follows it as the archive words it.
+EXPLANATIONS = {
+    400: "这个请求的参数不能使用，请检查后再试。",
+    404: "这个地址没有内容：报告或版本不存在，或者地址有误。",
+    405: "本站只读，只接受 GET 和 HEAD 请求。",
+    503: "存档暂时无法读取，请稍后再试。",
+}
 
 
 def status_of(exc: ArchiveError) -> int:
@@ -32,7 +39,12 @@ def status_of(exc: ArchiveError) -> int:
 def respond(request: Request, status: int, detail: str) -> Response:
     if request.url.path.startswith("/api/") or request.url.path.startswith("/feeds/"):
         return JSONResponse({"detail": detail}, status_code=status)
-    context = {"title": TITLES.get(status, "出错了"), "status": status, "detail": detail}
+    context = {
+        "title": TITLES.get(status, "出错了"),
+        "explanation": EXPLANATIONS.get(status, "出错了。"),
+        "status": status,
+        "detail": detail,
+    }
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 

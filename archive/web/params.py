@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from archive.clock import TIMEZONE
 from archive.vocab import Kind, ReportStatus
 
 DEFAULT_PAGE_SIZE = 50
@@ -25,8 +26,9 @@ def _blank_is_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-def _as_utc(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+def _as_beijing(value: dt.datetime) -> dt.datetime:
+    """A time without an offset is read as Beijing time, the zone every page shows times in."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=TIMEZONE)
 
 
 _Blank = BeforeValidator(_blank_is_none)
@@ -50,9 +52,12 @@ YearParam = Annotated[
 KindParam = Annotated[Kind | None, _Blank, Query(description="Only this kind of report.")]
 StatusParam = Annotated[ReportStatus | None, _Blank, Query(description="Only reports with this status.")]
 SinceParam = Annotated[
-    Annotated[dt.datetime, AfterValidator(_as_utc)] | None,
+    Annotated[dt.datetime, AfterValidator(_as_beijing)] | None,
     _Blank,
-    Query(description="Only those new, changed or removed at or after this time (ISO 8601; UTC without an offset)."),
+    Query(
+        description="Only those new, changed or removed at or after this time (ISO 8601; Beijing time without "
+        "an offset)."
+    ),
 ]
 SortParam = Annotated[
     SortKey | None, _Blank, Query(description="Sort key (site, year, published, changed, title); -key reverses it.")

@@ -5,7 +5,6 @@ Archived text is untrusted: nothing in a template marks it safe, so every title,
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -15,21 +14,11 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.requests import Request
 
-from archive.cadence import TIMEZONE
+from archive.clock import local
 from archive.display import shown
 from archive.vocab import NEVER_RUN, CoverageStatus, Kind, ReportStatus, RunStatus, label, labels
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-
-
-def local_time(value: str | dt.datetime | None) -> str:
-    """An ISO timestamp as Beijing time, to the minute (the portals and their readers keep Beijing time)."""
-    if not value:
-        return ""
-    at = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def is_web_url(url: str | None) -> bool:
@@ -66,7 +55,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["local_time"] = local_time
+    env.filters["local_time"] = local
     env.filters["kind_label"] = lambda kind: label(Kind, kind)
     env.filters["status_label"] = lambda status: label(ReportStatus, status)
     env.filters["coverage_label"] = lambda status: label(CoverageStatus, status)
