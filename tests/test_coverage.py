@@ -204,7 +204,12 @@ def test_cli_json_and_csv(db_url: str, archive: dict[str, int]) -> None:
     code, err, out = run(db_url, "--site", "yuhang", "--completeness")
     assert code == 0, err
     text = out.decode("utf-8")
-    assert "Annual report coverage" in text and "按时" in text and "on_time" not in text and "3 (no leadership, other)" in text
+    assert (
+        "Annual report coverage" in text
+        and "按时" in text
+        and "on_time" not in text
+        and "3 (no leadership, other)" in text
+    )
 
     code, err, _ = run(db_url, "--json", "--csv")
     assert code == 2 and "choose one of --json and --csv" in err

@@ -28,9 +28,7 @@ def test_the_simulator_section_runs_as_written(tmp_path: Path) -> None:
     script = "set -e\n" + _block("Try it on the simulator")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAZHI_")}
     env["FAZHI_HOME"] = str(tmp_path / "home")  # the reader's own home stays out of it
-    done = subprocess.run(
-        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
-    )
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Archived reports" in done.stdout and "Crawl runs" in done.stdout
     assert "【行政复议】" in done.stdout or "行政复议" in done.stdout.split("Reports matching", 1)[1]
