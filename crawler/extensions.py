@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-from typing import Any, Self
+from typing import Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -17,6 +14,7 @@ from archive.store.ingest import sync_site
 from archive.store.models import CrawlRun, utcnow
 from crawler import problems
 from crawler.link import ArchiveLink, archive_link
+from crawler.progress import emit
 
 
 class CrawlRecorder:
@@ -46,7 +44,7 @@ class CrawlRecorder:
             session.flush()
             self.link.crawl_run_id = run.id
         limit = self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT") or None
-        _progress({"event": "start", "site": site.id, "run": self.link.crawl_run_id, "timeout": limit})
+        emit({"event": "start", "site": site.id, "run": self.link.crawl_run_id, "timeout": limit})
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats
@@ -96,7 +94,7 @@ class CrawlRecorder:
                 # One alert when a site starts failing, not one per crawl while it stays down.
                 failures = [m for m in messages if not m.startswith(("warning:", "note:"))]
                 events.site_error(session, site_id, "; ".join(failures[:3]))
-        _progress({"event": "done", "site": site_id, "status": status, **summary, "messages": messages})
+        emit({"event": "done", "site": site_id, "status": status, **summary, "messages": messages})
         self.link.close()
 
 
@@ -108,14 +106,3 @@ def _failed_before(session: Session, site_id: str, run_id: int | None) -> bool:
         .limit(1)
     ).first()
     return previous == "failed"
-
-
-def _progress(payload: dict[str, Any]) -> None:
-    """One JSON line per site event on stdout, read by `fazhi crawl` to show progress."""
-    try:
-        sys.stdout.write("FAZHI " + json.dumps(payload, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # Nobody is reading (the parent died and this crawl is stopping): the run row has the record. Later
-        # writes, and the flush at exit, go nowhere instead of failing (the Python docs' advice for SIGPIPE).
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

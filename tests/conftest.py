@@ -89,3 +89,15 @@ def hanweb_page(title: str, paragraphs: list[str], date: str = "2024-03-14", ext
 <div>【返回顶部】 【打印本页】 【关闭窗口】</div>
 <div class="footer">主办单位：杭州市余杭区人民政府办公室 网站标识码：3301100001 浙ICP备05005005号</div>
 </body></html>""".encode()
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real archive, made once by `fazhi demo` in a process of its own: six reports (one corrected), runs,
+    events. Tests copy it (hostilekit.copy_archive) rather than write to it."""
+    from hostilekit import run_fazhi
+
+    home = tmp_path_factory.mktemp("demo")
+    out = run_fazhi(["demo"], {"FAZHI_HOME": str(home)}, timeout=600)
+    assert out.returncode == 0, out.stderr
+    return home / "demo.db"

@@ -55,14 +55,18 @@ def fill(value: str, slots: Mapping[str, str]) -> str:
 
 
 def run_fazhi(
-    args: list[str | bytes], env: Mapping[str, str], timeout: float = 60.0, cwd: Path | None = None
+    args: list[str | bytes],
+    env: Mapping[str, str],
+    timeout: float = 60.0,
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
 ) -> Outcome:
     """`fazhi ARGS` in a process of its own; its output as text (bytes that are not UTF-8 shown escaped)."""
     proc = subprocess.run(
         [sys.executable, "-c", "from archive.cli.main import main; main()", *args],
         env={**_clean_environment(), "PYTHONPATH": str(ROOT), **env},
         cwd=cwd,
-        stdin=subprocess.DEVNULL,
+        input=stdin if stdin is not None else b"",
         capture_output=True,
         timeout=timeout,
     )

@@ -43,7 +43,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PortalSi
 
 
 def run(archive: Archive, *args: str) -> Result:
-    return CliRunner().invoke(cli, [*args, "--db", archive.config.db_url, "--sites", str(archive.config.sites_path)])
+    env = {"FAZHI_SITES": str(archive.config.sites_path)}  # every command reads it; only some take --sites
+    return CliRunner().invoke(cli, [*args, "--db", archive.config.db_url], env=env)
 
 
 def as_json(archive: Archive, *args: str) -> object:
@@ -107,7 +108,13 @@ def test_show_history_and_diff(crawled: tuple[PortalSim, Archive]) -> None:
     )
 
     diff = run(archive, "diff", str(rid))
-    assert diff.exit_code == 0 and "+2023年度" in diff.output and "-2023年" in diff.output
+    # The changed character marked in place; the paragraph around it elided, not printed twice.
+    assert diff.exit_code == 0 and "2023年{+度+}" in diff.output and diff.output.count("2023年") == 1
+    rows = as_json(archive, "diff", str(rid))["rows"]  # type: ignore[index]
+    changed = next(r for r in rows if r["tag"] == "changed")
+    assert {"text": "度", "changed": True} in changed["new"]
+    old_text, new_text = ("".join(s["text"] for s in changed[side]) for side in ("old", "new"))
+    assert new_text == old_text.replace("2023年", "2023年度", 1)
 
 
 def test_show_attachment_only_report_lists_its_file(crawled: tuple[PortalSim, Archive]) -> None:
@@ -156,7 +163,7 @@ def test_version_numbers_start_at_one(crawled: tuple[PortalSim, Archive]) -> Non
         result = run(archive, *args)
         assert result.exit_code == 2 and f"report {rid} has no version" in result.stderr, (args, result.output)
     diff = run(archive, "diff", rid, "--from", "1", "--to", "2")
-    assert diff.exit_code == 0 and "+2023年度" in diff.output
+    assert diff.exit_code == 0 and "2023年{+度+}" in diff.output
 
 
 def test_crawl_unknown_site_is_exit_2(crawled: tuple[PortalSim, Archive]) -> None:
@@ -171,7 +178,7 @@ def test_extract_command_on_a_fixture_page(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["extract", str(case.with_suffix(".html")), "--url", expected["url"], "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert set(doc) == {"title", "published_date", "publisher", "text", "attachments"}
+    assert set(doc) == {"title", "published_date", "publisher", "text", "attachments", "media_type"}
     assert doc["title"] == expected["title"] and doc["text"] == expected["text"]
 
 

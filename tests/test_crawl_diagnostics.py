@@ -38,7 +38,7 @@ def archive(sim: PortalSim, tmp_path: Path, db_url: str) -> Iterator[Archive]:
 
 def runs_json(archive: Archive) -> list[dict[str, object]]:
     config = archive.config
-    result = CliRunner().invoke(cli, ["runs", "--json", "--db", config.db_url, "--sites", str(config.sites_path)])
+    result = CliRunner().invoke(cli, ["runs", "--json", "--db", config.db_url])
     assert result.exit_code == 0, result.output
     doc: list[dict[str, object]] = json.loads(result.stdout)
     return doc

@@ -174,6 +174,24 @@ CASES = [
             ("export", "--format", "jsonl", "-"),
         )
     ),
+    # 6. A bad registry: every command that reads it answers with its file and line, exit 2, nothing made.
+    *(
+        Case(
+            f"registry-{fault}-{command}",
+            (command, "--sites", "{tmp}/r.yaml", "--db", NEW_DB),
+            2,
+            rf"r.yaml:{line}: .*{reason}",
+            files={"r.yaml": content},
+            absent=("{tmp}/new.db",),
+        )
+        for command in ("sites", "serve", "schedule", "crawl")
+        for fault, content, line, reason in (
+            ("unknown-platform", registry("    platform: drupal\n"), 6, "'drupal' is not one of"),
+            ("cron-99-99", registry("    schedule: '99 99 * * *'\n"), 6, "higher than the maximum value"),
+            ("duplicate-id", registry() + "  - id: yuhang\n" + SITE, 6, "'yuhang' is used twice"),
+            ("not-utf8", registry().encode("gbk"), 3, "the site registry is not UTF-8"),
+        )
+    ),
     Case("alerts-limit-zero", ("alerts", "--limit", "0"), 2, "not in the range"),
     Case("alerts-limit-negative", ("alerts", "--limit", "-5"), 2, "not in the range"),
     Case(
@@ -198,15 +216,6 @@ CASES = [
         absent=("{tmp}/new.db",),
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real archive, made by `fazhi demo`: six reports, corrections, runs, events."""
-    home = tmp_path_factory.mktemp("demo")
-    out = run_fazhi(["demo"], {"FAZHI_HOME": str(home)}, timeout=600)
-    assert out.returncode == 0, out.stderr
-    return home / "demo.db"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

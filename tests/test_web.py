@@ -56,7 +56,8 @@ def api(served: Served, path: str) -> Any:
 
 def cli_json(served: Served, *args: str) -> Any:
     config = served.archive.config
-    result = CliRunner().invoke(cli, [*args, "--json", "--db", config.db_url, "--sites", str(config.sites_path)])
+    env = {"FAZHI_SITES": str(config.sites_path)}  # every command reads it; only some take --sites
+    result = CliRunner().invoke(cli, [*args, "--json", "--db", config.db_url], env=env)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 

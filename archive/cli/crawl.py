@@ -13,12 +13,12 @@ from rich.text import Text
 from archive.cli.main import cli
 from archive.cli.options import config_options, json_option
 from archive.cli.render import (
+    ProgressPrinter,
     console,
     err_console,
     plain,
     print_crawl,
     print_json,
-    print_progress,
     reports_table,
 )
 from archive.config import Config
@@ -39,10 +39,10 @@ def crawl(site_ids: tuple[str, ...], config: Config) -> None:
     used (nothing is fetched). Creates the archive in an empty database; an archive from an older release needs
     `fazhi db upgrade` first.
     """
-    from archive.cli.render import print_crawl, print_progress
+    from archive.cli.render import ProgressPrinter, print_crawl
     from archive.runner.crawl import crawl as crawl_sites
 
-    report = crawl_sites(config, site_ids, print_progress)
+    report = crawl_sites(config, site_ids, ProgressPrinter())
     print_crawl(report, notify=bool(config.notify_urls))
     sys.exit(report.returncode)
 
@@ -123,6 +123,9 @@ def demo() -> None:
 class _DemoPrinter:
     """The demo's steps on stderr, as a crawl shows its own."""
 
+    def __init__(self) -> None:
+        self._progress = ProgressPrinter()
+
     def waiting(self, home: Path) -> None:
         err_console.print(f"another `fazhi demo` is running on {home}: waiting for it to finish …")
 
@@ -131,7 +134,7 @@ class _DemoPrinter:
         err_console.print(Text.assemble(("Portal simulator", "bold"), f" up: {listed}"))
 
     def progress(self, event: dict[str, Any]) -> None:
-        print_progress(event)
+        self._progress(event)
 
     def crawled(self, report: CrawlReport, notify: bool) -> None:
         print_crawl(report, notify)

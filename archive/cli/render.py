@@ -209,8 +209,26 @@ def print_delivery(delivery: Delivery, always: bool) -> None:
             )
 
 
+class ProgressPrinter:
+    """A crawl's progress as it happens: a line when a site starts, a failure of the site the moment it is met (a
+    host that does not resolve shows in seconds, not when the site gives up), and its counts and every other
+    message when it ends."""
+
+    def __init__(self) -> None:
+        self._shown: dict[str, set[str]] = {}  # per site, the messages already printed as they happened
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        site = str(event.get("site"))
+        if event["event"] == "problem":
+            self._shown.setdefault(site, set()).add(event["message"])
+            err_console.print(Text.assemble(plain(site, "bold"), ": ", marked(FAILURE_MARK, event["message"])))
+            return
+        shown = self._shown.pop(site, set()) if event["event"] == "done" else set()
+        print_progress({**event, "messages": [m for m in event.get("messages", []) if m not in shown]})
+
+
 def print_progress(event: dict[str, Any]) -> None:
-    """A crawl's progress as it happens: a line when a site starts, its counts and each problem when it ends."""
+    """A site's start, or its end with its counts and each of its messages."""
     if event["event"] == "start":
         err_console.print(Text.assemble(plain(event["site"], "bold"), ": crawling …"))
     elif event["event"] == "done":

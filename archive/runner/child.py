@@ -22,8 +22,8 @@ from archive.config import Config
 from archive.entrypoints import CRAWL_MODULE, SETTINGS_MODULE
 from archive.store.db import make_engine
 from archive.store.models import CrawlRun, utcnow
+from crawler.progress import PREFIX
 
-PROGRESS_PREFIX = "FAZHI "
 # After being asked to stop, the crawl gets this long to close its spiders and record its runs; then SIGKILL.
 GRACE_SECONDS = 30.0
 # Beyond a site's own limit (which the crawl enforces itself, gracefully), how long before the crawl is stopped
@@ -189,11 +189,11 @@ def _killed(signum: int) -> str:
 
 
 def _progress(line: str) -> dict[str, Any] | None:
-    if not line.startswith(PROGRESS_PREFIX):
+    if not line.startswith(PREFIX):
         sys.stderr.write(line)
         return None
     try:
-        event = json.loads(line[len(PROGRESS_PREFIX) :])
+        event = json.loads(line[len(PREFIX) :])
     except json.JSONDecodeError:
         return None
     return event if isinstance(event, dict) else None

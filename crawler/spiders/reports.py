@@ -27,6 +27,7 @@ from crawler.discover import FOUND, Discovery
 from crawler.exchanges import PURPOSE, REPORT, records
 from crawler.items import FetchedPage, PageGone, RawFile, RawPage
 from crawler.link import archive_link
+from crawler.progress import emit
 from crawler.rechecks import RecheckMixin
 from crawler.republished import Republications
 from crawler.scope import OutOfScope
@@ -112,8 +113,11 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
         self.crawler.stats.inc_value(f"fazhi/{key}", n)
 
     def problem(self, message: str, *, site_level: bool = False, kind: str | None = None) -> None:
-        """A failure the user must see: logged, counted and kept for the crawl summary."""
+        """A failure the user must see: logged, counted and kept for the crawl summary. One that fails the site
+        (an unreachable host, a list that cannot be read) is also shown at once, not only when the site is done."""
         problems.record(self.crawler.stats, message, level="site" if site_level else "error", kind=kind)
+        if site_level and self.site is not None:
+            emit({"event": "problem", "site": self.site.id, "message": message})
 
     def notice(self, message: str, kind: str | None = None) -> None:
         """Something the user should know that is not a failure (the page was archived): shown, not counted."""
