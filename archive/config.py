@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from archive.errors import BadUsage
+from archive.tunables import TUNABLES
 
 DEFAULT_HOME = Path("~/.local/share/fazhi")
 DEFAULT_CRAWL_TIMEOUT = 3600.0  # seconds one site's crawl may take, unless its registry entry says otherwise
@@ -29,6 +30,9 @@ class Config:
     crawl_timeout: float = DEFAULT_CRAWL_TIMEOUT
     crawl_processes: int | None = 1  # how many processes one crawl spreads its sites over; None: `auto`
     base_url: str | None = None  # the web UI's public address, for links (`fazhi serve`); None: the bound address
+    # The crawl tunables set in the environment (archive/tunables.py), as (name, value); the others keep the
+    # defaults the crawler's add-on gives them.
+    tunables: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -53,6 +57,7 @@ class Config:
             crawl_timeout=timeout,
             crawl_processes=processes,
             base_url=env.get("FAZHI_BASE_URL") or None,
+            tunables=_tunables(env),
         )
 
     def crawl_processes_for(self, n_sites: int) -> int:
@@ -91,6 +96,7 @@ class Config:
             env["FAZHI_NOTIFY"] = " ".join(self.notify_urls)
         env["FAZHI_CRAWL_TIMEOUT"] = repr(self.crawl_timeout)
         env["FAZHI_CRAWL_PROCESSES"] = "auto" if self.crawl_processes is None else str(self.crawl_processes)
+        env.update((name, repr(value)) for name, value in self.tunables)
         return env
 
     @property
@@ -107,6 +113,17 @@ class Config:
             raise BadUsage(f"FAZHI_HOME={self.home} cannot be the data folder: {exc.strerror or exc}") from None
         if not os.access(self.log_dir, os.W_OK | os.X_OK):
             raise BadUsage(f"FAZHI_HOME={self.home} cannot be the data folder: it is not writable")
+
+
+def _tunables(env: Mapping[str, str]) -> tuple[tuple[str, float], ...]:
+    found = []
+    for tunable in TUNABLES:
+        if env.get(tunable.name):
+            try:
+                found.append((tunable.name, tunable.parse(env[tunable.name])))
+            except ValueError as exc:
+                raise BadUsage(str(exc)) from None
+    return tuple(found)
 
 
 def _seconds(value: str | None, name: str, default: float) -> float:

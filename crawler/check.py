@@ -32,6 +32,7 @@ from archive.extract import title_may_be_report
 from archive.lists import ListParseError, detect_platform, get_adapter
 from archive.lists.discovery import is_column, report_links, search_url
 from archive.registry.sites import RegistryError, Site, load_registry, select_sites
+from crawler.addons import ScopeAddon
 
 PREFIX = "FAZHI-CHECK "
 MAX_LIST_PAGES = 3  # further pages of a column read while none of its entries yet looks like a report
@@ -250,12 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_project_settings()
     if settings.get("BOT_NAME") != "fazhi":
         settings.setmodule(SETTINGS_MODULE, priority="project")
-    # Politeness stays (robots.txt, throttle, user agent, size limits); the archive is not touched.
-    settings.set("ITEM_PIPELINES", {}, priority="cmdline")
-    settings.set("EXTENSIONS", {"scrapy.extensions.telnet.TelnetConsole": None}, priority="cmdline")
-    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    middlewares["crawler.exchanges.ExchangeRecorder"] = None
-    settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="cmdline")
+    # Politeness and scope stay (robots.txt, throttle, user agent, size limits, allowed_domains); the archive's
+    # add-on does not: nothing is written.
+    settings.set("ADDONS", {ScopeAddon: 0}, priority="cmdline")
     settings.set("DOWNLOAD_DELAY", max((s.delay for s in sites), default=1.0), priority="cmdline")
     settings.set("RETRY_TIMES", 1, priority="cmdline")
     settings.set("LOG_ENABLED", False, priority="cmdline")

@@ -59,7 +59,7 @@ class ExchangeRecorder:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        o = cls(crawler, archive_link(crawler), crawler.settings.getint("FAZHI_EXCHANGE_BATCH", 200))
+        o = cls(crawler, archive_link(crawler), crawler.settings.getint("FAZHI_EXCHANGE_BATCH"))
         crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
         return o
 

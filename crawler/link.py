@@ -44,20 +44,26 @@ class ArchiveLink:
 
 
 def config_from_settings(settings: BaseSettings) -> Config:
-    """The archive configuration a crawl was given as Scrapy settings (FAZHI_HOME, FAZHI_DB_URL, FAZHI_SITES: set by
-    `python -m crawler.run`, or `scrapy crawl reports -s FAZHI_DB_URL=…`); what they leave out comes from the
-    environment, as for any `fazhi` command."""
-    home, sites = settings.get("FAZHI_HOME"), settings.get("FAZHI_SITES")
+    """The archive configuration a crawl was given as Scrapy settings: `python -m crawler.run` gives the whole of it
+    (config_settings); what a `scrapy crawl reports -s FAZHI_DB_URL=…` leaves out comes from the environment, as for
+    any `fazhi` command."""
+    home, db_url, sites = (settings.get(name) for name in ("FAZHI_HOME", "FAZHI_DB_URL", "FAZHI_SITES"))
+    if home and db_url and sites:
+        return Config(Path(home), db_url, Path(sites), crawl_timeout=settings.getfloat("FAZHI_CRAWL_TIMEOUT"))
     return Config.from_env().with_overrides(
-        home=Path(home) if home else None,
-        db_url=settings.get("FAZHI_DB_URL") or None,
-        sites_path=Path(sites) if sites else None,
+        home=Path(home) if home else None, db_url=db_url or None, sites_path=Path(sites) if sites else None
     )
 
 
-def config_settings(config: Config) -> dict[str, str]:
-    """The settings that hand `config` to a crawl (the inverse of config_from_settings)."""
-    return {"FAZHI_HOME": str(config.home), "FAZHI_DB_URL": config.db_url, "FAZHI_SITES": str(config.sites_path)}
+def config_settings(config: Config) -> dict[str, str | float]:
+    """The settings that hand `config` to a crawl, whole: where the archive is, and every setting of the crawl."""
+    return {
+        "FAZHI_HOME": str(config.home),
+        "FAZHI_DB_URL": config.db_url,
+        "FAZHI_SITES": str(config.sites_path),
+        "FAZHI_CRAWL_TIMEOUT": config.crawl_timeout,
+        **dict(config.tunables),
+    }
 
 
 def registry(path: Path) -> list[Site]:

@@ -20,12 +20,12 @@ from scrapy.utils.project import get_project_settings
 from archive.config import Config
 from archive.entrypoints import SETTINGS_MODULE
 from archive.errors import ArchiveError
-from archive.registry.sites import RegistryError, load_registry, select_sites
+from archive.registry.sites import load_registry, select_sites
 from archive.store.db import make_engine
 from archive.store.migrate import prepare_for_crawl
 from crawler.link import config_settings, share_engine, write_lock_first
 from crawler.spiders.reports import ReportsSpider
-from crawler.workers import STOP_SIGNALS, WORKER_FLAG, run_workers, shares
+from crawler.workers import SCHEMA_READY_FLAG, STOP_SIGNALS, WORKER_FLAG, run_workers, shares
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.run")
     parser.add_argument("--parent-pid", type=int, help="stop when this process (fazhi crawl) ends")
     parser.add_argument(WORKER_FLAG, action="store_true", help="one of several crawl processes: crawl these here")
+    parser.add_argument(
+        SCHEMA_READY_FLAG, action="store_true", help="the process that started this one made the archive ready"
+    )
     parser.add_argument("site_ids", nargs="*", metavar="SITE_ID")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     # A worker inherits its starter's mask, which holds stop signals back while the workers start (crawler.workers).
@@ -61,12 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = Config.from_env()
         sites = select_sites(load_registry(config.sites_path), args.site_ids)
-        engine = make_engine(config.db_url)
-        prepare_for_crawl(engine)  # refused here, in one line, rather than in every spider
-        engine.dispose()
-    except (RegistryError, ArchiveError) as exc:
+        if not args.schema_ready:  # checked once per process tree, by its root
+            engine = make_engine(config.db_url)
+            prepare_for_crawl(engine)  # refused here, in one line, rather than in every spider
+            engine.dispose()
+    except ArchiveError as exc:  # a bad registry or site id, an archive that cannot be used
         print(f"fazhi: {exc}", file=sys.stderr)
-        return exc.exit_code if isinstance(exc, ArchiveError) else 2
+        return exc.exit_code
     processes = 1 if args.worker else config.crawl_processes_for(len(sites))
     if processes > 1:
         return run_workers(shares([site.id for site in sites], processes))
@@ -78,7 +82,6 @@ def main(argv: list[str] | None = None) -> int:
     config.make_home()
     settings.set("LOG_FILE", str(config.log_dir / "crawl.log"), priority="cmdline")
     settings.set("LOG_FILE_APPEND", True, priority="cmdline")
-    settings.set("FAZHI_SITE_TIMEOUT", config.crawl_timeout, priority="cmdline")
     # The configuration read here goes to the spiders' components as settings, not read again from the environment.
     settings.setdict(config_settings(config), priority="cmdline")
     process = CrawlerProcess(settings)

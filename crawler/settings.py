@@ -34,24 +34,6 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_MAXSIZE = MAX_FILE_BYTES
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 
-# Further list pages followed per column at most (a column of reports rarely needs ten).
-FAZHI_MAX_LIST_PAGES = 200
-# Discovery (registry `discover: [tree, search]`): how deep the 政府信息公开 tree is walked from each tree_url, and
-# how many tree and search pages one crawl of a site reads at most.
-FAZHI_DISCOVER_DEPTH = 3
-FAZHI_DISCOVER_MAX_PAGES = 40
-
-# How often a known report page is asked for again (archive.store.recheck.RecheckPolicy): once this fraction of the time
-# it has been unchanged has passed since its last check, and at most this many days apart (fewer in the season).
-# A report on a list that is not due is not asked for either; one that is due is asked for conditionally.
-FAZHI_RECHECK_AGE_FRACTION = 0.1
-FAZHI_RECHECK_MAX_DAYS = 30.0
-FAZHI_RECHECK_SEASON_MAX_DAYS = 7.0
-
-# Wall-clock limit of one site's crawl in seconds, unless its registry entry sets `timeout` (FAZHI_CRAWL_TIMEOUT
-# overrides it for `fazhi crawl`); the spider turns it into CLOSESPIDER_TIMEOUT.
-FAZHI_SITE_TIMEOUT = 3600
-
 COOKIES_ENABLED = True
 REDIRECT_ENABLED = True
 HTTPCACHE_ENABLED = False
@@ -64,19 +46,9 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
 }
 
-# Every request stays on the site's allowed_domains and, for a public site, off private addresses: both checked
-# before robots.txt is asked, so an out-of-scope host is never contacted at all (see crawler/scope.py).
-DOWNLOADER_MIDDLEWARES = {
-    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "crawler.scope.SiteScopeMiddleware": 50,
-    "crawler.scope.PrivateAddressMiddleware": 60,
-    # Next to the downloader: sees every redirect hop and the bytes before HttpCompressionMiddleware decodes them.
-    "crawler.exchanges.ExchangeRecorder": 880,
-}
-# Exchange records (robots.txt, list pages …) written per transaction; those of a report go with the report.
-FAZHI_EXCHANGE_BATCH = 200
+# The crawl's own components, each with its settings: crawler/addons.py.
+ADDONS = {"crawler.addons.ScopeAddon": 0, "crawler.addons.ArchiveAddon": 10}
 
-ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 # What one response's output is handed on by, at most at once. The pipeline writes synchronously, so more buy
 # nothing; Scrapy starts this many tasks for every response (default 100): a tenth of the CPU in a profile of a
 # hundred sites.
@@ -87,9 +59,6 @@ EXTENSIONS = {
     # per site in one process every log line cost work in proportion to the number of sites (a tenth of the CPU in
     # a profile of a hundred sites), for `log_count/*` stats nothing reads (crawler.problems counts a run's problems).
     "scrapy.extensions.logcount.LogCount": None,
-    "scrapy.extensions.throttle.AutoThrottle": None,
-    "crawler.throttle.NotModifiedAutoThrottle": 0,  # the same, but a 304 counts as an answer (see the module)
-    "crawler.extensions.CrawlRecorder": 500,
 }
 
 LOG_LEVEL = "INFO"

@@ -24,6 +24,8 @@ from archive.entrypoints import CRAWL_MODULE
 # Given to each worker: it crawls its share in-process (never splits again). Its archive transactions take SQLite's
 # write lock first (crawler.link.write_lock_first), as every crawl process's do, since others write to the same file.
 WORKER_FLAG = "--worker"
+# Given by whoever made the archive ready (prepare_for_crawl) before starting a crawl process: it checks no again.
+SCHEMA_READY_FLAG = "--schema-ready"
 
 
 def shares(site_ids: Sequence[str], n: int) -> list[list[str]]:
@@ -82,7 +84,16 @@ def run_workers(site_shares: list[list[str]]) -> int:
         for share in site_shares:
             # Started from this (the main) thread: a worker's PR_SET_PDEATHSIG follows the thread that started it.
             proc = subprocess.Popen(
-                [sys.executable, "-m", CRAWL_MODULE, WORKER_FLAG, "--parent-pid", str(os.getpid()), *share],
+                [
+                    sys.executable,
+                    "-m",
+                    CRAWL_MODULE,
+                    WORKER_FLAG,
+                    SCHEMA_READY_FLAG,
+                    "--parent-pid",
+                    str(os.getpid()),
+                    *share,
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
             )

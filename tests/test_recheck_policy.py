@@ -3,6 +3,7 @@ Scrapy objects (the crawls themselves are in test_crawl_recrawl.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -36,13 +37,15 @@ DAY = dt.timedelta(days=1)
 def test_a_report_is_rechecked_less_often_the_longer_it_is_unchanged(
     unchanged: dt.timedelta, checked_ago: dt.timedelta, now: dt.datetime, due: bool
 ) -> None:
-    assert RecheckPolicy().due(now - unchanged, now - checked_ago, now) is due
+    assert RecheckPolicy.default().due(now - unchanged, now - checked_ago, now) is due
 
 
 def test_the_policy_is_configurable() -> None:
-    every_crawl = RecheckPolicy(age_fraction=0.0)
+    every_crawl = dataclasses.replace(RecheckPolicy.default(), age_fraction=0.0)
     assert every_crawl.due(OFF_SEASON - 1000 * DAY, OFF_SEASON - dt.timedelta(minutes=1), OFF_SEASON)
-    assert RecheckPolicy(max_days=1.0).due(OFF_SEASON - 1000 * DAY, OFF_SEASON - DAY, OFF_SEASON)
+    assert dataclasses.replace(RecheckPolicy.default(), max_days=1.0).due(
+        OFF_SEASON - 1000 * DAY, OFF_SEASON - DAY, OFF_SEASON
+    )
 
 
 def _spider(known: dict[str, KnownReport]) -> ReportsSpider:

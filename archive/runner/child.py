@@ -23,6 +23,7 @@ from archive.entrypoints import CRAWL_MODULE, SETTINGS_MODULE
 from archive.store.db import make_engine
 from archive.store.models import CrawlRun, utcnow
 from crawler.progress import PREFIX
+from crawler.workers import SCHEMA_READY_FLAG
 
 # After being asked to stop, the crawl gets this long to close its spiders and record its runs; then SIGKILL.
 GRACE_SECONDS = 30.0
@@ -124,13 +125,15 @@ def run_crawl(
     *,
     stop: threading.Event | None = None,
 ) -> CrawlOutcome:
+    """Crawl `site_ids` in a crawler process of their own, into an archive the caller made ready (prepare_for_crawl:
+    archive.runner.crawl does), so the process does not check it again."""
     env = {**os.environ, **config.as_env(), "SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, **(extra_env or {})}
     env.setdefault("PYTHONUNBUFFERED", "1")
     env["PYTHONIOENCODING"] = "utf-8"  # progress lines carry Chinese messages, whatever the locale
     # --parent-pid: the crawler asks Linux to stop it when the thread that started it ends (PR_SET_PDEATHSIG),
     # which is this one: it waits here until the crawl is over.
     proc = subprocess.Popen(
-        [sys.executable, "-m", CRAWL_MODULE, "--parent-pid", str(os.getpid()), *site_ids],
+        [sys.executable, "-m", CRAWL_MODULE, SCHEMA_READY_FLAG, "--parent-pid", str(os.getpid()), *site_ids],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

@@ -25,6 +25,7 @@ from archive.store.ingest import (
 from archive.store.models import Attachment, Fetch, Report, Version
 from archive.store.raw import RawFile, RawPage
 from archive.store.unmerge import stored_page
+from archive.tunables import BY_NAME
 
 # Crawls run at a fixed daily or weekly slot but finish at varying times: a report checked a little less than one
 # interval ago is due, or a daily check would slip to every other day.
@@ -41,9 +42,18 @@ class RecheckPolicy:
     every crawl, one untouched for a year about monthly, and a page that answers 304 costs the site little anyway.
     """
 
-    age_fraction: float = 0.1
-    max_days: float = 30.0
-    season_max_days: float = 7.0
+    age_fraction: float  # FAZHI_RECHECK_AGE_FRACTION, and so on (archive/tunables.py has the defaults)
+    max_days: float
+    season_max_days: float
+
+    @classmethod
+    def default(cls) -> RecheckPolicy:
+        """The policy with every tunable at its default."""
+        return cls(
+            float(BY_NAME["FAZHI_RECHECK_AGE_FRACTION"].default),
+            float(BY_NAME["FAZHI_RECHECK_MAX_DAYS"].default),
+            float(BY_NAME["FAZHI_RECHECK_SEASON_MAX_DAYS"].default),
+        )
 
     def interval(self, last_changed: dt.datetime, now: dt.datetime) -> dt.timedelta:
         cap = self.season_max_days if in_season(now.astimezone(TIMEZONE).date()) else self.max_days

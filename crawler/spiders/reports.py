@@ -15,6 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from archive.config import DEFAULT_CRAWL_TIMEOUT
 from archive.extract import classify, extract_page, title_may_be_report
 from archive.extract.classify import ANNUAL
 from archive.lists import detect_platform, get_adapter
@@ -22,6 +23,7 @@ from archive.lists.base import Entry, ListParseError, ListRequest
 from archive.registry.sites import Site
 from archive.store.ingest import canonical_url
 from archive.store.recheck import ArchivedFile, KnownReport, RecheckPolicy, archived_files, known_reports
+from archive.tunables import BY_NAME
 from crawler import diagnostics, problems
 from crawler.discover import FOUND, Discovery
 from crawler.exchanges import PURPOSE, REPORT, records
@@ -62,12 +64,12 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
         self.list_announced: dict[str, int] = {}
         self.list_failed_pages: dict[str, int] = {}
         self.list_capped: set[str] = set()
-        self.max_list_pages = 200
+        self.max_list_pages = int(BY_NAME["FAZHI_MAX_LIST_PAGES"].default)  # the setting, once the crawl starts
         self.known_reports = 0  # the site's active reports in the archive when the crawl began
         # Those reports by URL, with their validators and whether a re-check is due (archive.store.recheck).
         self.known: dict[str, KnownReport] = {}
         self.deferred: set[str] = set()
-        self.recheck_policy = RecheckPolicy()
+        self.recheck_policy = RecheckPolicy.default()
         # The attachments of each known report's latest version, by report URL (archive.store.recheck.archived_files).
         self.archived: dict[str, tuple[ArchivedFile, ...]] = {}
         self._found_checked = False
@@ -83,27 +85,18 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
         spider.republications = Republications(spider.site, link)
         # Where the site itself lives (crawler/scope.py): its columns and the pages discovery starts from.
         spider.start_urls = [*spider.site.start_urls, *spider.site.tree_urls]
-        spider.discovery = Discovery(
-            spider,
-            crawler.settings.getint("FAZHI_DISCOVER_DEPTH", 3),
-            crawler.settings.getint("FAZHI_DISCOVER_MAX_PAGES", 40),
-        )
         crawler.signals.connect(spider.check_found, signal=signals.spider_idle)
         crawler.signals.connect(spider.check_lists, signal=signals.spider_idle)
         spider.platform = None if spider.site.platform == "auto" else spider.site.platform
-        spider.max_list_pages = crawler.settings.getint("FAZHI_MAX_LIST_PAGES", 200)
-        spider.recheck_policy = RecheckPolicy(
-            crawler.settings.getfloat("FAZHI_RECHECK_AGE_FRACTION", 0.1),
-            crawler.settings.getfloat("FAZHI_RECHECK_MAX_DAYS", 30.0),
-            crawler.settings.getfloat("FAZHI_RECHECK_SEASON_MAX_DAYS", 7.0),
-        )
         # Settings are still open here (Scrapy freezes them after the spider is made): the registry's per-site
         # delay is the floor AutoThrottle keeps to, and where it starts when lower than the default start.
         delay = spider.site.delay
         crawler.settings.set("DOWNLOAD_DELAY", delay, priority="spider")
         start = crawler.settings.getfloat("AUTOTHROTTLE_START_DELAY")
         crawler.settings.set("AUTOTHROTTLE_START_DELAY", min(start, max(delay, 0.05)), priority="spider")
-        limit = spider.site.timeout or crawler.settings.getfloat("FAZHI_SITE_TIMEOUT")
+        # Set before the settings freeze, so before the add-ons run: a crawl started by `python -m crawler.run` is
+        # given its limit; a bare `scrapy crawl` takes the default.
+        limit = spider.site.timeout or crawler.settings.getfloat("FAZHI_CRAWL_TIMEOUT") or DEFAULT_CRAWL_TIMEOUT
         crawler.settings.set("CLOSESPIDER_TIMEOUT", limit, priority="spider")
         return spider
 
@@ -129,8 +122,23 @@ class ReportsSpider(RecheckMixin, scrapy.Spider):
             self.count(key)
 
     # -- start ----------------------------------------------------------------------------------------
+    def _read_tunables(self) -> None:
+        """The tunables, read once the settings are whole: the archive add-on (crawler/addons.py) gives their
+        defaults after the spider is made, and the user's values (Config.tunables) win over them."""
+        settings = self.crawler.settings
+        self.discovery = Discovery(
+            self, settings.getint("FAZHI_DISCOVER_DEPTH"), settings.getint("FAZHI_DISCOVER_MAX_PAGES")
+        )
+        self.max_list_pages = settings.getint("FAZHI_MAX_LIST_PAGES")
+        self.recheck_policy = RecheckPolicy(
+            settings.getfloat("FAZHI_RECHECK_AGE_FRACTION"),
+            settings.getfloat("FAZHI_RECHECK_MAX_DAYS"),
+            settings.getfloat("FAZHI_RECHECK_SEASON_MAX_DAYS"),
+        )
+
     async def start(self) -> AsyncIterator[Any]:
         assert self.site is not None
+        self._read_tunables()
         # Read before the first list page can answer, so a known report reached from a list is asked for with its
         # validators too (_report_request).
         link = archive_link(self.crawler)
