@@ -229,8 +229,11 @@ def _content_type(response: Response) -> str | None:
 def _other_page(asked: str, got: str) -> bool:
     """A redirect to another page, not merely to https or a trailing index.html of the same one."""
     a, b = urlsplit(asked), urlsplit(got)
-    strip = lambda p: p.removesuffix("index.html").rstrip("/")  # noqa: E731
-    return (a.hostname, strip(a.path)) != (b.hostname, strip(b.path))
+    return (a.hostname, _page_path(a.path)) != (b.hostname, _page_path(b.path))
+
+
+def _page_path(path: str) -> str:
+    return path.removesuffix("index.html").rstrip("/")
 
 
 def _challenge(body: bytes) -> bool:

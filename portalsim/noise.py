@@ -73,5 +73,5 @@ def noise_articles(
 
 def stable_id(text: str, digits: int = 8) -> int:
     """A deterministic numeric id of `digits` digits for an article key."""
-    low = 10 ** (digits - 1)
+    low: int = 10 ** (digits - 1)
     return low + _stable(text, 9 * low)

@@ -86,9 +86,10 @@ def dispatch(req: Request, state: SiteState) -> Response:
     article = state.article_at(req.path)
     if article is not None and (gone := state.removed_status(article.key)) is not None:
         return _status_page(state, gone)
-    response = PLATFORMS[state.spec.platform].handle(req, state)
-    if response is None:
+    answered: Response | None = PLATFORMS[state.spec.platform].handle(req, state)
+    if answered is None:
         return _status_page(state, 404)
+    response = answered
     if article is not None and response.status == 200:
         _add_links(response, state, state.extra_links(article.key))
     if response.last_modified is not None and response.status == 200:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import unavailable
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from pypdf import PdfReader, PdfWriter
@@ -21,9 +22,11 @@ from archive.extract.attachments import AttachmentError, FileLimits, FileText, e
 from archive.extract.doc import extract_doc
 from archive.extract.reflow import Line, reflow
 
-needs_antiword = pytest.mark.skipif(
-    shutil.which("antiword") is None, reason="antiword is not installed (apt-get install antiword)"
-)
+
+@pytest.fixture
+def needs_antiword() -> None:
+    if shutil.which("antiword") is None:
+        unavailable("antiword is not installed (apt-get install antiword; .ci/run does)")
 
 
 # ---------------------------------------------------------------- builders of real files
@@ -361,7 +364,7 @@ def test_html_error_page_saved_as_pdf_is_refused() -> None:
 # ---------------------------------------------------------------- doc / wps (OLE Word)
 
 
-@needs_antiword
+@pytest.mark.usefixtures("needs_antiword")
 def test_ole_word_doc_is_converted_with_antiword() -> None:
     result = extract_file(make_ole_word(DOC_PARAGRAPHS), "余杭区2021年报告.doc", "application/msword")
     assert result.media_type == sniff.MSWORD
@@ -369,14 +372,14 @@ def test_ole_word_doc_is_converted_with_antiword() -> None:
     assert result.warnings == ()
 
 
-@needs_antiword
+@pytest.mark.usefixtures("needs_antiword")
 def test_wps_that_is_ole_word_is_converted_like_a_doc() -> None:
     result = extract_file(make_ole_word(DOC_PARAGRAPHS), "报告.wps", "application/kswps")
     assert (result.media_type, result.text) == (sniff.MSWORD, "\n".join(DOC_PARAGRAPHS))
     assert result.warnings == ()
 
 
-@needs_antiword
+@pytest.mark.usefixtures("needs_antiword")
 def test_damaged_ole_word_file_gives_the_converters_reason() -> None:
     data = bytearray(make_ole_word(DOC_PARAGRAPHS))
     start = 512 + 4096  # the header, then 1Table's eight sectors, then WordDocument

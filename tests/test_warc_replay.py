@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import unavailable
 from crawlkit import Archive, make_archive
 from sqlalchemy import select
 
@@ -46,7 +47,7 @@ def pywb_bin() -> Path:
             )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             detail = getattr(exc, "stderr", b"") or b""
-            pytest.skip(f"pywb could not be installed in {PYWB}: {detail.decode(errors='replace')[-300:]}")
+            unavailable(f"pywb could not be installed in {PYWB}: {detail.decode(errors='replace')[-300:]}")
     return bin_dir
 
 

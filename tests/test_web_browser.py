@@ -12,6 +12,7 @@ from typing import Any
 
 import feedparser
 import pytest
+from conftest import unavailable
 from PIL import Image
 from webkit import CORRECTION, Served, crawl_archive, find_chromium, serving
 
@@ -37,7 +38,7 @@ HIGHLIGHT = (0xFF, 0xE0, 0x66)
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     found = find_chromium()
     if isinstance(found, str):
-        pytest.skip(found)
+        unavailable(found)
     tmp = tmp_path_factory.mktemp("webui")
     with PortalSim() as sim:
         archive, markup_id = crawl_archive(tmp, sim)

@@ -43,7 +43,8 @@ def backoff(failures: int) -> dt.timedelta:
     """How long a channel waits after `failures` failures in a row (exponential, capped)."""
     if failures <= 0:
         return dt.timedelta(0)
-    return min(BACKOFF_BASE * 2 ** min(failures - 1, 20), BACKOFF_CAP)
+    factor: int = 2 ** min(failures - 1, 20)
+    return min(BACKOFF_BASE * factor, BACKOFF_CAP)
 
 
 def register(session: Session, url: str, display: str) -> AlertChannel:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 from rich.table import Table
@@ -25,15 +25,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 def sub_config_options(func: F) -> F:
     """--db / --notify on a subcommand, over those given to `fazhi alerts` itself: either place works."""
 
-    @DB_OPTION
-    @NOTIFY_OPTION
-    @click.pass_obj
-    @functools.wraps(func)
-    def wrapper(group: Config, *args: Any, db_url: str | None, notify: tuple[str, ...], **kw: Any) -> Any:
+    def wrapper(group: Config, /, *args: Any, db_url: str | None, notify: tuple[str, ...], **kw: Any) -> Any:
         config = group.with_overrides(db_url=db_url, notify_urls=notify)
         return func(*args, config=config, **kw)
 
-    return wrapper  # type: ignore[return-value]
+    functools.update_wrapper(wrapper, func)
+    return cast(F, DB_OPTION(NOTIFY_OPTION(click.pass_obj(wrapper))))
 
 
 def _urls_or_exit(config: Config) -> tuple[str, ...]:

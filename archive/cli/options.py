@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -48,7 +48,7 @@ def config_options(*, sites: bool = False, notify: bool = False) -> Callable[[F]
             decorated = NOTIFY_OPTION(decorated)
         if sites:
             decorated = SITES_OPTION(decorated)
-        return DB_OPTION(decorated)
+        return cast(F, DB_OPTION(decorated))
 
     return decorate
 
@@ -71,7 +71,7 @@ ID = click.IntRange(1, MAX_ID)
 SEARCH_LIMIT = 20
 
 
-class SinceType(click.ParamType):
+class SinceType(click.ParamType[dt.datetime]):
     """An ISO 8601 date or time (`2024-04-01`, `2024-04-01T08:00+08:00`); one without an offset is Beijing time, the
     zone every time the commands show is in."""
 
@@ -90,7 +90,7 @@ class SinceType(click.ParamType):
 SINCE = SinceType()
 
 
-class LabelledChoice(click.ParamType):
+class LabelledChoice(click.ParamType[str]):
     """A value of an enumeration, given as its English value (what JSON shows) or its Chinese label (what the
     tables show): `--kind 政府年度报告` is `--kind annual_report`."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -125,7 +126,7 @@ def visible_chars(text: str) -> int:
 
 def text_content(el: etree._Element) -> str:
     """All text inside `el`, as lxml.html's HtmlElement.text_content() gives it."""
-    return _STRING(el)
+    return cast(str, _STRING(el))
 
 
 def is_hidden(el: etree._Element) -> bool:
@@ -150,7 +151,7 @@ def cell_text(cell: etree._Element) -> str:
 
 
 def _rows(table: etree._Element) -> list[etree._Element]:
-    return _ROWS(table)
+    return cast(list[etree._Element], _ROWS(table))
 
 
 def is_data_table(table: etree._Element) -> bool:

@@ -15,8 +15,9 @@ from archive.errors import BadUsage
 from archive.extract.sections import REQUIRED
 from archive.query import health
 from archive.query.browse import facets
-from archive.query.coverage import Status, coverage
+from archive.query.coverage import coverage
 from archive.query.reports import get_version, history, list_reports, show_report
+from archive.vocab import CoverageStatus
 from archive.web.api import run_search
 from archive.web.deps import RegistryDep, SessionDep
 from archive.web.params import (
@@ -187,7 +188,7 @@ def coverage_page(request: Request, session: SessionDep, site: SiteParam = None)
         "years": years,
         "grid": dict(grid),
         "regions": regions,
-        "counts": [(str(s), counts.get(s, 0)) for s in Status],
+        "counts": [(str(s), counts.get(s, 0)) for s in CoverageStatus],
         "site": site,
     }
     return templates.TemplateResponse(request, "coverage.html", context)
