@@ -138,6 +138,7 @@ def worker(backend: str, count: int, profile: bool, cpu: bool = False) -> dict[s
 
     from sqlalchemy import event
 
+    from archive.registry.sites import Site
     from archive.store import ingest as store
     from archive.store.db import make_engine, make_sessionmaker
     from archive.store.derive import derive
@@ -153,7 +154,7 @@ def worker(backend: str, count: int, profile: bool, cpu: bool = False) -> dict[s
         sessions = make_sessionmaker(engine)
         with sessions.begin() as s:
             for site in SITES:
-                store.sync_site(s, site, f"{site}区人民政府", f"浙江省{site}区", "hanweb-jpage", None)
+                store.sync_site(s, Site(site, f"{site}区人民政府", f"浙江省{site}区", (), (), "hanweb-jpage"))
         statements = [0]
 
         def counted(*_args: Any) -> None:

@@ -37,6 +37,7 @@ from archive.registry.sites import Site  # noqa: E402
 from archive.runner import scheduler  # noqa: E402
 from archive.store import events  # noqa: E402
 from archive.store.db import make_engine, make_sessionmaker  # noqa: E402
+from archive.store.handle import Archive  # noqa: E402
 from archive.store.ingest import sync_site  # noqa: E402
 from archive.store.migrate import prepare_for_crawl  # noqa: E402
 
@@ -89,9 +90,9 @@ def measure(n_sites: int, every: float, seconds: float) -> Measured:
     sessions = make_sessionmaker(engine)
     with sessions.begin() as session:
         for s in sites:
-            sync_site(session, s.id, s.name, s.region, s.platform, s.division_code)
+            sync_site(session, s)
 
-    sched = scheduler.build_scheduler(config, max_crawls=8)
+    sched = scheduler.build_scheduler(Archive(config, engine), max_crawls=8)
     late: list[float] = []
 
     def submitted(event: JobSubmissionEvent) -> None:
@@ -99,7 +100,7 @@ def measure(n_sites: int, every: float, seconds: float) -> Measured:
             late.append((dt.datetime.now(dt.UTC) - event.scheduled_run_times[-1]).total_seconds())
 
     sched.add_listener(submitted, EVENT_JOB_SUBMITTED)
-    scheduler._runtime = scheduler.Runtime(config, {s.id: s for s in sites})
+    scheduler._runtime = scheduler.Runtime(config, Archive(config, engine), {s.id: s for s in sites})
     sched.start(paused=True)
     t0 = time.monotonic()
     scheduler.sync_jobs(sched, sites, dt.timedelta(seconds=every), func="__main__:stand_in_crawl")

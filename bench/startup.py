@@ -23,6 +23,7 @@ from pathlib import Path
 
 from extraction import RESULTS, write_section
 
+from archive.registry.sites import Site
 from archive.store import ingest as store
 from archive.store.db import make_engine, make_sessionmaker
 from archive.store.migrate import upgrade
@@ -51,7 +52,9 @@ def small_archive_at(url: str) -> str:
     upgrade(engine)
     sessions = make_sessionmaker(engine)
     with sessions.begin() as s:
-        store.sync_site(s, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110")
+        store.sync_site(
+            s, Site("yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", (), (), "hanweb-jpage", "330110")
+        )
     t0 = dt.datetime(2024, 3, 14, tzinfo=dt.UTC)
     for i, text in enumerate(["一、主要举措。全面推进依法行政。", "一、主要举措。全面推进依法行政，深化改革。"]):
         with sessions.begin() as s:

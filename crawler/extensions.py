@@ -6,12 +6,10 @@ from typing import Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from archive.store import events
 from archive.store.ingest import sync_site
-from archive.store.models import CrawlRun, utcnow
+from archive.store.runs import close_run, failed_before, open_run
 from crawler import problems
 from crawler.link import ArchiveLink, archive_link
 from crawler.progress import emit
@@ -32,17 +30,8 @@ class CrawlRecorder:
     def spider_opened(self, spider: Spider) -> None:
         site = self.link.site(spider.site_id)  # type: ignore[attr-defined]
         with self.link.sessions.begin() as session:
-            sync_site(session, site.id, site.name, site.region, site.platform, site.division_code)
-            # A run still "running" from before was killed: say so instead of leaving it open forever.
-            session.execute(
-                update(CrawlRun)
-                .where(CrawlRun.site_id == site.id, CrawlRun.status == "running")
-                .values(status="interrupted", finished_at=utcnow())
-            )
-            run = CrawlRun(site_id=site.id)
-            session.add(run)
-            session.flush()
-            self.link.crawl_run_id = run.id
+            sync_site(session, site)
+            self.link.crawl_run_id = open_run(session, site.id)
         limit = self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT") or None
         emit({"event": "start", "site": site.id, "run": self.link.crawl_run_id, "timeout": limit})
 
@@ -83,26 +72,10 @@ class CrawlRecorder:
         }
         site_id: str = spider.site_id  # type: ignore[attr-defined]
         with self.link.sessions.begin() as session:
-            run = session.get(CrawlRun, self.link.crawl_run_id)
-            if run is not None:
-                run.finished_at = utcnow()
-                run.status = status
-                run.messages = messages
-                for key, value in summary.items():
-                    setattr(run, key, value)
-            if status == "failed" and not _failed_before(session, site_id, self.link.crawl_run_id):
+            close_run(session, self.link.crawl_run_id, status, messages, summary)
+            if status == "failed" and not failed_before(session, site_id, self.link.crawl_run_id):
                 # One alert when a site starts failing, not one per crawl while it stays down.
                 failures = [m for m in messages if not m.startswith(("warning:", "note:"))]
                 events.site_error(session, site_id, "; ".join(failures[:3]))
         emit({"event": "done", "site": site_id, "status": status, **summary, "messages": messages})
         self.link.close()
-
-
-def _failed_before(session: Session, site_id: str, run_id: int | None) -> bool:
-    previous = session.scalars(
-        select(CrawlRun.status)
-        .where(CrawlRun.site_id == site_id, CrawlRun.id != run_id, CrawlRun.status.in_(("ok", "partial", "failed")))
-        .order_by(CrawlRun.id.desc())
-        .limit(1)
-    ).first()
-    return previous == "failed"

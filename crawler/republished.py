@@ -30,6 +30,6 @@ class Republications:
         if issuer not in self._synced:  # its site row may not exist yet: the county may never have been crawled
             site = self.link.site(issuer)
             with self.link.sessions.begin() as session:
-                sync_site(session, site.id, site.name, site.region, site.platform, site.division_code)
+                sync_site(session, site)
             self._synced.add(issuer)
         return replace(page, site_id=issuer, republished_by=self.own.id)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from archive.registry.sites import Site
 from archive.store.db import make_engine, make_sessionmaker
 from archive.store.migrate import upgrade
 
@@ -84,6 +85,19 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return make_sessionmaker(engine)
+
+
+def site_entry(site_id: str, name: str, region: str, platform: str = "auto", division_code: str | None = None) -> Site:
+    """A registry entry with what the archive keeps of a site (tests that write without a registry file)."""
+    return Site(
+        id=site_id,
+        name=name,
+        region=region,
+        start_urls=(),
+        allowed_domains=(),
+        platform=platform,
+        division_code=division_code,
+    )
 
 
 def hanweb_page(title: str, paragraphs: list[str], date: str = "2024-03-14", extra: str = "") -> bytes:

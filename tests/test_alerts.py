@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from click.testing import CliRunner
-from conftest import hanweb_page
+from conftest import hanweb_page, site_entry
 from crawlkit import make_archive
 from inbox import Inbox
 from sqlalchemy import Engine, select, text
@@ -56,7 +56,7 @@ def _new_report(sessions: sessionmaker[Session], n: int) -> None:
         site_id="s", url=f"https://x.gov.cn/art/{n}.html", status=200, body=body, fetched_at=dt.datetime.now(dt.UTC)
     )
     with sessions.begin() as s:
-        store.sync_site(s, "s", "某区人民政府", "浙江省某区", "hanweb-jpage", None)
+        store.sync_site(s, site_entry("s", "某区人民政府", "浙江省某区", "hanweb-jpage", None))
         store.ingest(s, page)
 
 

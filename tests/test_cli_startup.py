@@ -18,7 +18,7 @@ from importlib import import_module
 from pathlib import Path
 
 import pytest
-from conftest import hanweb_page
+from conftest import hanweb_page, site_entry
 
 from archive.store import ingest as store
 from archive.store.db import make_engine, make_sessionmaker
@@ -53,7 +53,7 @@ def _make_archive(url: str) -> str:
     title = "杭州市余杭区2023年法治政府建设年度报告"
     t0 = dt.datetime(2024, 3, 14, tzinfo=dt.UTC)
     with sessions.begin() as s:
-        store.sync_site(s, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110")
+        store.sync_site(s, site_entry("yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110"))
     for i, text in enumerate(["一、主要举措。全面推进依法行政。", "一、主要举措。全面推进依法行政，深化改革。"]):
         body = hanweb_page(title, [text, "二、存在的不足。", "三、下一步工作安排。"])
         with sessions.begin() as s:

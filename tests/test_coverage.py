@@ -9,7 +9,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import hanweb_page
+from conftest import hanweb_page, site_entry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,9 +47,9 @@ def archive(sessions: sessionmaker[Session]) -> dict[str, int]:
     """Three sites: yuhang reports on time and late, xihu has only a department's report, anji nothing at all."""
     ids: dict[str, int] = {}
     with sessions.begin() as s:
-        store.sync_site(s, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110")
-        store.sync_site(s, "xihu", "杭州市西湖区人民政府", "浙江省杭州市西湖区", "hanweb-jpaas", "330106")
-        store.sync_site(s, "anji", "安吉县人民政府", "浙江省湖州市安吉县", "hanweb-jpage", None)
+        store.sync_site(s, site_entry("yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110"))
+        store.sync_site(s, site_entry("xihu", "杭州市西湖区人民政府", "浙江省杭州市西湖区", "hanweb-jpaas", "330106"))
+        store.sync_site(s, site_entry("anji", "安吉县人民政府", "浙江省湖州市安吉县", "hanweb-jpage", None))
         ids["y2021"] = add(
             s, "yuhang", 1, "杭州市余杭区人民政府关于余杭区2021年法治政府建设年度报告", report_paras(2021), "2022-03-20"
         )
@@ -134,7 +134,7 @@ def test_an_empty_archive_and_an_unknown_site(sessions: sessionmaker[Session]) -
     with sessions() as s:
         assert coverage(s, today=dt.date(2024, 5, 1)) == []
     with sessions.begin() as s:
-        store.sync_site(s, "anji", "安吉县人民政府", "浙江省湖州市安吉县", "hanweb-jpage", None)
+        store.sync_site(s, site_entry("anji", "安吉县人民政府", "浙江省湖州市安吉县", "hanweb-jpage", None))
     with sessions() as s:
         # No report anywhere: only the year just ended, and the site still has its row.
         assert table(s, today=dt.date(2024, 5, 1)) == {("anji", 2023): ("missing", None, None)}

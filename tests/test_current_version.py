@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from alembic import command
+from conftest import site_entry
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from test_identity import BASE, BUREAU, BUREAU_TEXT, FINANCE_TEXT, T0, _docx, _file_url, pointer
@@ -43,7 +44,7 @@ def assert_pointers(sessions: sessionmaker[Session]) -> dict[int, int | None]:
 @pytest.fixture
 def site(sessions: sessionmaker[Session]) -> str:
     with sessions.begin() as s:
-        store.sync_site(s, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110")
+        store.sync_site(s, site_entry("yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110"))
     return "yuhang"
 
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import hanweb_page
+from conftest import hanweb_page, site_entry
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.cli.main import cli
@@ -35,7 +35,7 @@ def _page(n: int, at: dt.datetime, extra: str = "") -> RawPage:
 def archive(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     """Five reports first seen a day apart; the first corrected on the tenth day; runs a day apart."""
     with sessions.begin() as s:
-        store.sync_site(s, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110")
+        store.sync_site(s, site_entry("yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110"))
         for n in range(1, 6):
             assert store.ingest(s, _page(n, T0 + n * DAY)).outcome is store.Outcome.NEW
         assert store.ingest(s, _page(1, T0 + 10 * DAY, "（已更正）")).outcome is store.Outcome.CHANGED

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import hanweb_page
+from conftest import hanweb_page, site_entry
 from crawlkit import OFFLINE_REGISTRY
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
@@ -48,7 +48,7 @@ def test_unstorable_page_is_dropped_with_a_message_and_nothing_half_stored(pipel
 
 def test_good_page_is_archived(pipeline: ArchivePipeline) -> None:
     with pipeline.link.sessions.begin() as s:
-        store.sync_site(s, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "auto", None)
+        store.sync_site(s, site_entry("yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "auto", None))
     pipeline.process_item(_page("yuhang"))
     assert pipeline.crawler.stats is not None and pipeline.crawler.stats.get_value("fazhi/reports_new") == 1
     with pipeline.link.sessions() as s:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from conftest import hanweb_page
+from conftest import hanweb_page, site_entry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,7 +30,7 @@ def _page(n: int) -> RawPage:
 def test_reextract_makes_versions_only_where_text_changed(sessions: sessionmaker[Session]) -> None:
     old, current = _page(1), _page(2)
     with sessions.begin() as s:
-        store.sync_site(s, "s", "某区人民政府", "浙江省某区", "hanweb-jpage", None)
+        store.sync_site(s, site_entry("s", "某区人民政府", "浙江省某区", "hanweb-jpage", None))
         # Report 1 was archived by an older extractor that left share-button chrome in the text.
         stale = derive(old)
         stale_text = stale.text + "\n分享到："

@@ -19,6 +19,7 @@ from archive.cadence import TIMEZONE
 from archive.config import Config
 from archive.registry.sites import Site
 from archive.runner import scheduler
+from archive.store.handle import Archive
 from archive.store.lease import Lease, LeaseHeld
 from archive.store.models import Lease as LeaseRow
 from archive.store.models import SchedulerJob, utcnow
@@ -56,7 +57,7 @@ def _stored(engine: Engine) -> dict[str, float | None]:
 def test_restart_keeps_jobs_once_and_follows_registry_edits(engine: Engine, tmp_path: Path) -> None:
     config = _config(engine.url.render_as_string(hide_password=False), tmp_path)
     for sites in ([_site("a"), _site("b")], [_site("a"), _site("b")], [_site("a", "0 7 * * *"), _site("c")]):
-        s = scheduler.build_scheduler(config, max_crawls=1)
+        s = scheduler.build_scheduler(Archive(config, engine), max_crawls=1)
         s.start(paused=True)
         before = _stored(engine)
         scheduler.sync_jobs(s, sites, None)
@@ -74,7 +75,7 @@ def test_a_missed_window_runs_once_on_start(engine: Engine, tmp_path: Path) -> N
     config = _config(engine.url.render_as_string(hide_password=False), tmp_path)
     CALLS.clear()
     _CALLED.clear()
-    s = scheduler.build_scheduler(config, max_crawls=1)
+    s = scheduler.build_scheduler(Archive(config, engine), max_crawls=1)
     s.start(paused=True)
     # The machine was off for three days: three daily runs were missed.
     s.add_job(
@@ -88,7 +89,7 @@ def test_a_missed_window_runs_once_on_start(engine: Engine, tmp_path: Path) -> N
     )
     s.shutdown(wait=False)
 
-    s = scheduler.build_scheduler(config, max_crawls=1)
+    s = scheduler.build_scheduler(Archive(config, engine), max_crawls=1)
     s.start()
     assert _CALLED.wait(10), "the missed run did not run on start"
     time.sleep(1.5)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import hanweb_page
+from conftest import hanweb_page, site_entry
 from sqlalchemy import column, func, insert, select, table
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -81,7 +81,7 @@ def _corpus(sessions: sessionmaker[Session], reports: int = 130, seed: int = 8) 
     docs: list[Doc] = []
     with sessions.begin() as s:
         for site_id, region in SITES:
-            store.sync_site(s, site_id, f"{region[-3:]}人民政府", region, "hanweb-jpage", None)
+            store.sync_site(s, site_entry(site_id, f"{region[-3:]}人民政府", region, "hanweb-jpage", None))
         s.add(Capture(sha256="0" * 64, size=0, compression="none", body=b""))
         s.flush()
         for n in range(reports):
@@ -228,7 +228,7 @@ def test_several_terms_must_all_occur_and_one_character_terms_narrow(sessions: s
 
 def _one_report(sessions: sessionmaker[Session], text: str, title: str = "某区2023年法治政府建设年度报告") -> int:
     with sessions.begin() as s:
-        store.sync_site(s, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", None)
+        store.sync_site(s, site_entry("yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", None))
         page = RawPage(
             site_id="yuhang",
             url="https://x.gov.cn/art/1.html",
@@ -296,7 +296,7 @@ def test_filters_site_year_kind_region(sessions: sessionmaker[Session]) -> None:
 
 def test_rank_counts_occurrences_and_favours_the_title(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as s:
-        store.sync_site(s, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", None)
+        store.sync_site(s, site_entry("yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", None))
         s.add(Capture(sha256="0" * 64, size=0, compression="none", body=b""))
         texts = {
             "once": ("某区工作报告", "依法行政有进展。"),

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from conftest import hanweb_page
+from conftest import hanweb_page, site_entry
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from test_search import T0
@@ -36,7 +36,7 @@ def test_pack_and_unpack_give_back_the_lists(size: int) -> None:
 
 def _ingest(sessions: sessionmaker[Session], n: int, text: str) -> int:
     with sessions.begin() as s:
-        store.sync_site(s, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", None)
+        store.sync_site(s, site_entry("yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", None))
         page = RawPage(
             site_id="yuhang",
             url=f"https://x.gov.cn/art/{n}.html",

@@ -7,7 +7,7 @@ import io
 
 import docx
 import pytest
-from conftest import hanweb_page
+from conftest import hanweb_page, site_entry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,7 +38,7 @@ def count(session: Session, model: type) -> int:
 @pytest.fixture
 def site(sessions: sessionmaker[Session]) -> str:
     with sessions.begin() as s:
-        store.sync_site(s, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110")
+        store.sync_site(s, site_entry("yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110"))
     return "yuhang"
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 
 from click.testing import CliRunner
-from conftest import hanweb_page
+from conftest import hanweb_page, site_entry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from test_identity import BASE, BUREAU, BUREAU_TEXT, FINANCE, FINANCE_TEXT, PARAS, T0, TITLE, _docx, _scanned_pdf
@@ -28,7 +28,7 @@ DAY = dt.timedelta(days=1)
 
 
 def _site(s: Session) -> None:
-    store.sync_site(s, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110")
+    store.sync_site(s, site_entry("yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110"))
 
 
 def _old_ingest(s: Session, page: RawPage, report: Report | None, delivered: bool = False) -> Report:

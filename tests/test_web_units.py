@@ -10,7 +10,7 @@ from typing import get_args
 
 import feedparser
 import pytest
-from conftest import hanweb_page
+from conftest import hanweb_page, site_entry
 from crawlkit import Archive
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
@@ -23,9 +23,9 @@ from archive.errors import BadUsage, MissingArchive, NotFound
 from archive.query.browse import facets, recent_changes
 from archive.query.reports import REPORT_ORDERS, list_reports
 from archive.store import ingest as store
+from archive.store.handle import Archive as ArchiveHandle
 from archive.store.models import Report
 from archive.store.raw import RawPage
-from archive.web.engine import open_archive
 from archive.web.params import SortKey
 from archive.web.templating import is_web_url
 from archive.web.textview import blocks, snippet_pieces
@@ -50,7 +50,7 @@ def _ingest(s: Session, site: str, n: int, year: int, date: str, paras: list[str
 def filled(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     with sessions.begin() as s:
         for site_id, name, region in SITES:
-            store.sync_site(s, site_id, name, region, "hanweb-jpage", None)
+            store.sync_site(s, site_entry(site_id, name, region, "hanweb-jpage", None))
         _ingest(s, "yuhang", 1, 2023, "2024-03-14", PARAS, T0)
         _ingest(s, "yuhang", 2, 2022, "2023-03-20", PARAS, T0)
         _ingest(s, "dinghai", 3, 2023, "2024-03-28", PARAS, T0)
@@ -99,23 +99,23 @@ def test_feed_changes_and_facets(filled: sessionmaker[Session]) -> None:
         assert [f.id for f in found.sites] == ["dinghai", "yuhang"] and found.years == (2023, 2022)
 
 
-def test_web_engine_cannot_write(engine: Engine, db_url: str) -> None:
-    web = open_archive(db_url)
-    try:
-        with web.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            with pytest.raises(DBAPIError, match=r"(?i)read.?only"):
-                conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
-    finally:
-        web.dispose()
+def _read_only(db_url: str, tmp_path: Path) -> ArchiveHandle:
+    return ArchiveHandle.open(Config(tmp_path, db_url, tmp_path / "sites.yaml"), read_only=True)
 
 
-def test_web_engine_refuses_what_reads_refuse(tmp_path: Path) -> None:
+def test_the_read_only_archive_cannot_write(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    with _read_only(db_url, tmp_path) as web, web.connection() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        with pytest.raises(DBAPIError, match=r"(?i)read.?only"):
+            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+
+
+def test_the_read_only_archive_refuses_what_reads_refuse(tmp_path: Path) -> None:
     with pytest.raises(MissingArchive, match="no archive at"):
-        open_archive(f"sqlite:///{tmp_path / 'nothing.db'}")
+        _read_only(f"sqlite:///{tmp_path / 'nothing.db'}", tmp_path)
     assert not (tmp_path / "nothing.db").exists()
     with pytest.raises(BadUsage):
-        open_archive("mysql://somewhere/db")
+        _read_only("mysql://somewhere/db", tmp_path)
 
 
 def test_serve_on_sqlite_and_postgresql(filled: sessionmaker[Session], db_url: str, tmp_path: Path) -> None:

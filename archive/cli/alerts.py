@@ -93,16 +93,11 @@ def alerts_group(ctx: click.Context, pending: bool, limit: int, as_json: bool, c
 def alerts_send(as_json: bool, config: Config) -> None:
     """Deliver what each notify URL is owed now (a backlog as a digest); exit 1 if some URL is failing."""
     from archive.alerts.delivery import deliver_pending
-    from archive.store.db import make_engine, make_sessionmaker
-    from archive.store.migrate import check_schema
+    from archive.store.handle import Archive
 
     urls = _urls_or_exit(config)
-    engine = make_engine(config.db_url, create=False)
-    try:
-        check_schema(engine)
-        delivery = deliver_pending(make_sessionmaker(engine), urls)
-    finally:
-        engine.dispose()
+    with Archive.open(config) as archive:
+        delivery = deliver_pending(archive.sessions, urls)
     if as_json:
         print_json([_channel_doc(c) for c in delivery.channels])
     else:
@@ -115,16 +110,11 @@ def alerts_send(as_json: bool, config: Config) -> None:
 def alerts_test(config: Config) -> None:
     """Send one test notification to every notify URL; exit 1 if one fails. A URL that answers is retried at once."""
     from archive.alerts.delivery import send_test
-    from archive.store.db import make_engine, make_sessionmaker
-    from archive.store.migrate import check_schema
+    from archive.store.handle import Archive
 
     urls = _urls_or_exit(config)
-    engine = make_engine(config.db_url, create=False)
-    try:
-        check_schema(engine)
-        outcomes = send_test(make_sessionmaker(engine), urls)
-    finally:
-        engine.dispose()
+    with Archive.open(config) as archive:
+        outcomes = send_test(archive.sessions, urls)
     for display, error in outcomes:
         if error is None:
             console.print(marked(OK_MARK, display))

@@ -60,20 +60,14 @@ def reextract(site: str | None, as_json: bool, config: Config) -> None:
     """
     from archive.cli.render import FAILURE_MARK, marked
     from archive.query.reports import require_site
-    from archive.store.db import make_engine, make_sessionmaker
-    from archive.store.migrate import check_schema
+    from archive.store.handle import Archive
     from archive.store.reextract import reextract as run_reextract
 
-    engine = make_engine(config.db_url, create=False)
-    try:
-        check_schema(engine)
-        sessions = make_sessionmaker(engine)
+    with Archive.open(config) as archive:
         if site:
-            with sessions() as session:
+            with archive.session() as session:
                 require_site(session, site)
-        summary = run_reextract(sessions, site)
-    finally:
-        engine.dispose()
+        summary = run_reextract(archive.sessions, site)
     if as_json:
         print_json(
             {

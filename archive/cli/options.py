@@ -19,7 +19,7 @@ from archive.config import Config
 from archive.vocab import Kind, ReportStatus, from_text, labels
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Engine
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
     from archive.query.paging import Page
@@ -125,9 +125,9 @@ def page_caption(page: Page[Any], noun: str) -> str | None:
 @contextmanager
 def archive_session(config: Config) -> Iterator[Session]:
     """A session on an existing archive at this release's schema; reads never create or migrate one."""
-    from archive.store.db import make_sessionmaker
+    from archive.store.handle import Archive
 
-    with _checked_engine(config) as engine, make_sessionmaker(engine)() as session:
+    with Archive.open(config) as archive, archive.session() as session:
         yield session
 
 
@@ -135,18 +135,7 @@ def archive_session(config: Config) -> Iterator[Session]:
 def archive_connection(config: Config) -> Iterator[Connection]:
     """A connection on an existing archive at this release's schema, for the reads that need no ORM
     (archive.query.reports): the quick commands do not wait for SQLAlchemy's ORM to load."""
-    with _checked_engine(config) as engine, engine.connect() as conn:
+    from archive.store.handle import Archive
+
+    with Archive.open(config) as archive, archive.connection() as conn:
         yield conn
-
-
-@contextmanager
-def _checked_engine(config: Config) -> Iterator[Engine]:
-    from archive.store.db import make_engine
-    from archive.store.migrate import check_schema
-
-    engine = make_engine(config.db_url, create=False)
-    try:
-        check_schema(engine)
-        yield engine
-    finally:
-        engine.dispose()

@@ -33,22 +33,22 @@ def serve(host: str, port: int, base_url: str | None, access_log: bool, config: 
     # Loaded here: the web stack is only needed by this command.
     from archive.registry.sites import load_registry
     from archive.store.db import describe, parse_url
+    from archive.store.handle import Archive
     from archive.web.app import create_app
-    from archive.web.engine import open_archive
     from archive.web.server import check_base_url, listen, listening_at, public_base, run
 
     registry = load_registry(config.sites_path)
     public = base_url or config.base_url
     if public:
         public = check_base_url(public)
-    engine = open_archive(config.db_url)
+    archive = Archive.open(config, read_only=True)
     try:
         sock = listen(host, port)
     except BaseException:
-        engine.dispose()
+        archive.close()
         raise
     with sock:
-        app = create_app(engine, registry, base_url=public_base(sock, public))
+        app = create_app(archive, registry, base_url=public_base(sock, public))
         where = describe(parse_url(config.db_url))
         also = f" (public address {public})" if public else ""
         err_console.print(f"fazhi: serving the archive at {where} on {listening_at(sock)}{also}", soft_wrap=True)

@@ -11,17 +11,15 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from sqlalchemy import update
-
 from archive.config import Config
 from archive.entrypoints import CRAWL_MODULE, SETTINGS_MODULE
-from archive.store.db import make_engine
-from archive.store.models import CrawlRun, utcnow
+from archive.store.handle import Archive
+from archive.store.runs import close_unclosed
 from crawler.progress import PREFIX
 from crawler.workers import SCHEMA_READY_FLAG
 
@@ -124,9 +122,11 @@ def run_crawl(
     extra_env: dict[str, str] | None = None,
     *,
     stop: threading.Event | None = None,
+    archive: Archive | None = None,
 ) -> CrawlOutcome:
-    """Crawl `site_ids` in a crawler process of their own, into an archive the caller made ready (prepare_for_crawl:
-    archive.runner.crawl does), so the process does not check it again."""
+    """Crawl `site_ids` in a crawler process of their own, into an archive the caller made ready (opened for writing:
+    archive.runner.crawl does), so the process does not check it again. `archive`, when given, is where the runs the
+    process could not close are closed; else the archive is opened for that."""
     env = {**os.environ, **config.as_env(), "SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, **(extra_env or {})}
     env.setdefault("PYTHONUNBUFFERED", "1")
     env["PYTHONIOENCODING"] = "utf-8"  # progress lines carry Chinese messages, whatever the locale
@@ -174,7 +174,10 @@ def run_crawl(
         stopper.reason = _killed(-rc)
     outcome.interrupted = stopper.reason
     # The crawl is over, so a run still open was never closed by its process: stopped or killed before it could.
-    _close_open_runs(config, run_ids, f"crawl {stopper.reason}" if stopper.reason else UNCLOSED)
+    if run_ids:
+        message = f"crawl {stopper.reason}" if stopper.reason else UNCLOSED
+        with nullcontext(archive) if archive is not None else Archive.open(config) as opened:
+            _close(opened, run_ids, message)
     # Killed by a signal (negative code) or stopped counts as a failed run, not as bad usage.
     outcome.returncode = rc if rc in (0, 1, 2) else 1
     if stopper.reason and outcome.returncode == 0:
@@ -191,6 +194,11 @@ def _killed(signum: int) -> str:
     return f"ended: its crawler process was killed by {name} from outside{cause}"
 
 
+def _close(archive: Archive, run_ids: list[int], message: str) -> None:
+    with archive.sessions.begin() as session:
+        close_unclosed(session, run_ids, message)
+
+
 def _progress(line: str) -> dict[str, Any] | None:
     if not line.startswith(PREFIX):
         sys.stderr.write(line)
@@ -200,20 +208,3 @@ def _progress(line: str) -> dict[str, Any] | None:
     except json.JSONDecodeError:
         return None
     return event if isinstance(event, dict) else None
-
-
-def _close_open_runs(config: Config, run_ids: list[int], message: str) -> None:
-    """Runs the crawl did not close itself (killed, or out of time after being asked to stop) are recorded as
-    interrupted, with `message`."""
-    if not run_ids:
-        return
-    engine = make_engine(config.db_url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                update(CrawlRun)
-                .where(CrawlRun.id.in_(run_ids), CrawlRun.status == "running")
-                .values(status="interrupted", finished_at=utcnow(), messages=[message])
-            )
-    finally:
-        engine.dispose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +16,7 @@ from archive.config import Config
 from archive.errors import BadUsage
 from archive.registry.sites import load_registry, select_sites
 from archive.runner.child import run_crawl
-from archive.store.db import make_engine, make_sessionmaker
-from archive.store.migrate import prepare_for_crawl
+from archive.store.handle import Archive
 from archive.store.postings import optimize
 
 
@@ -35,11 +35,13 @@ def crawl(
     on_progress: Callable[[dict[str, Any]], None] | None = None,
     *,
     stop: threading.Event | None = None,
+    archive: Archive | None = None,
 ) -> CrawlReport:
     """Crawl `site_ids` (all registry sites when empty) and send the alerts it made.
 
     Raises an ArchiveError before anything is fetched for a notify URL Apprise cannot read, or an archive that
-    cannot be written. `stop`, when set, ends the crawl gracefully (the scheduler's shutdown).
+    cannot be written. `stop`, when set, ends the crawl gracefully (the scheduler's shutdown). `archive` is the
+    archive opened for writing by a caller that keeps it (the scheduler); else the crawl opens and closes it.
     """
     try:
         check_urls(config.notify_urls)  # before crawling, not after
@@ -47,23 +49,18 @@ def crawl(
         raise BadUsage(str(exc)) from None
     # The registry and the site ids first: a refused registry leaves nothing behind, not even an empty archive.
     select_sites(load_registry(config.sites_path), site_ids)
-    config.make_home()
-    engine = make_engine(config.db_url)
-    try:
-        # Before anything is fetched: an empty database gets the schema, and an archive that is out of date,
-        # foreign or read-only is refused now rather than after the whole crawl.
-        prepare_for_crawl(engine)
-        outcome = run_crawl(config, list(site_ids), on_progress, stop=stop)
+    # Before anything is fetched: an empty database gets the schema, and an archive that is out of date, foreign
+    # or read-only is refused now rather than after the whole crawl.
+    with nullcontext(archive) if archive is not None else Archive.open(config, write=True) as opened:
+        outcome = run_crawl(config, list(site_ids), on_progress, stop=stop, archive=opened)
         delivery = None
         # A stopped crawl leaves its alerts in the outbox: whoever stopped it wants it to end now.
         if config.notify_urls and not outcome.interrupted:
-            delivery = deliver_pending(make_sessionmaker(engine), config.notify_urls)
+            delivery = deliver_pending(opened.sessions, config.notify_urls)
         # After the alerts, which are news: the versions the crawl wrote are searchable already (read whole), and
         # merged they are found by their pairs. A stopped crawl leaves that to the next one too.
         if not outcome.interrupted:
-            optimize(engine)
-    finally:
-        engine.dispose()
+            optimize(opened.engine)
     alerts_ok = delivery is None or delivery.ok
     returncode = outcome.returncode or (0 if alerts_ok else 1)
     return CrawlReport(returncode, outcome.sites, outcome.interrupted, delivery, outcome.run_ids)

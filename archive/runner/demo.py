@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from archive.config import Config
 from archive.query.reports import ReportRecord, list_reports
 from archive.runner.crawl import CrawlReport, crawl
-from archive.store.db import make_engine, make_sessionmaker
+from archive.store.handle import Archive
 
 
 class DemoView(Protocol):
@@ -80,12 +80,8 @@ def _run(config: Config, view: DemoView) -> DemoResult:
         view.correcting(target.title)
         rc = max(rc, _crawl(demo_config, view))
 
-    engine = make_engine(demo_config.db_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            reports = list_reports(session).items
-    finally:
-        engine.dispose()
+    with Archive.open(demo_config) as archive, archive.connection() as conn:
+        reports = list_reports(conn).items
     corrected = next((r.id for r in reports if r.version_count > 1), None)
     return DemoResult(rc, db_path, reports, corrected)
 

@@ -33,11 +33,10 @@ from archive.config import Config
 from archive.entrypoints import CRAWL_JOB
 from archive.registry.sites import Site, load_registry
 from archive.runner.crawl import crawl
-from archive.store.db import make_engine, make_sessionmaker
+from archive.store.handle import Archive
 from archive.store.ingest import sync_site
 from archive.store.lease import Lease
-from archive.store.migrate import prepare_for_crawl
-from archive.store.models import CrawlRun, utcnow
+from archive.store.runs import record_unstarted
 from archive.store.schedules import record_schedules
 
 log = logging.getLogger("fazhi.scheduler")
@@ -107,6 +106,7 @@ class Runtime:
     (notify URLs carry secrets) is never pickled into the database, so a job finds it here."""
 
     config: Config
+    archive: Archive  # opened once for the scheduler's life: its jobs, its crawls' alerts and records share it
     sites: dict[str, Site]
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -121,7 +121,7 @@ def crawl_job(site_id: str) -> None:
         return
     log.info("run start: %s", site_id)
     try:
-        report = crawl(rt.config, [site_id], stop=rt.stopping)
+        report = crawl(rt.config, [site_id], stop=rt.stopping, archive=rt.archive)
     except Exception as exc:  # a crawl that could not run is logged and recorded; it must never stop the scheduler
         log.exception("run end: %s: the crawl could not be run", site_id)
         _record_lost_run(rt, site_id, "failed", f"the crawl could not be run: {type(exc).__name__}: {exc}")
@@ -148,29 +148,23 @@ def crawl_job(site_id: str) -> None:
 
 def _record_lost_run(rt: Runtime, site_id: str, status: str, message: str) -> None:
     site = rt.sites[site_id]
-    engine = make_engine(rt.config.db_url)
     try:
-        with make_sessionmaker(engine).begin() as session:
-            sync_site(session, site.id, site.name, site.region, site.platform, site.division_code)
-            session.add(CrawlRun(site_id=site.id, status=status, finished_at=utcnow(), messages=[message]))
+        with rt.archive.sessions.begin() as session:
+            sync_site(session, site)
+            record_unstarted(session, site.id, status, message)
     except Exception:
         log.exception("could not record the run of %s", site_id)
-    finally:
-        engine.dispose()
 
 
 def alerts_job() -> None:
     rt = _runtime
     if rt is None or not rt.config.notify_urls:
         return
-    engine = make_engine(rt.config.db_url)
     try:
-        delivery = deliver_pending(make_sessionmaker(engine), rt.config.notify_urls)
+        delivery = deliver_pending(rt.archive.sessions, rt.config.notify_urls)
     except Exception:
         log.exception("alerts: delivery failed")
         return
-    finally:
-        engine.dispose()
     if delivery.sent or delivery.failed:
         log.info("alerts: %s sent, %s failed, %s pending", delivery.sent, delivery.failed, delivery.pending)
 
@@ -222,10 +216,12 @@ class _Scheduler(BackgroundScheduler):
             return wait
 
 
-def build_scheduler(config: Config, max_crawls: int) -> BackgroundScheduler:
-    engine = make_engine(config.db_url)
+def build_scheduler(archive: Archive, max_crawls: int) -> BackgroundScheduler:
     return _Scheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE), "local": MemoryJobStore()},
+        jobstores={
+            "default": SQLAlchemyJobStore(engine=archive.engine, tablename=JOB_TABLE),
+            "local": MemoryJobStore(),
+        },
         executors={"default": ThreadPoolExecutor(max_crawls), "local": ThreadPoolExecutor(2)},
         job_defaults={
             "coalesce": True,
@@ -260,16 +256,16 @@ def run(
     """Run until SIGTERM/SIGINT; returns the exit code (0 after a clean stop)."""
     global _runtime
     sites = load_registry(config.sites_path)  # a bad registry is refused before anything is made
-    config.make_home()
-    engine = make_engine(config.db_url)
+    # A new archive is made here, an unusable one refused before anything starts.
+    archive = Archive.open(config, write=True)
     try:
-        prepare_for_crawl(engine)  # a new archive is made here, an unusable one refused before anything starts
-    finally:
-        engine.dispose()
-    lease = Lease.acquire(config.db_url, "scheduler")
+        lease = Lease.acquire(config.db_url, "scheduler")
+    except BaseException:
+        archive.close()
+        raise
     setup_logging(config)
-    scheduler = build_scheduler(config, max_crawls)
-    rt = Runtime(config, {site.id: site for site in sites})
+    scheduler = build_scheduler(archive, max_crawls)
+    rt = Runtime(config, archive, {site.id: site for site in sites})
     _runtime = rt
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -280,12 +276,8 @@ def run(
     try:
         scheduler.start(paused=True)
         sync_jobs(scheduler, sites, every)
-        engine = make_engine(config.db_url)
-        try:
-            with engine.begin() as conn:
-                record_schedules(conn, {site.id: describe(site, every) for site in sites})
-        finally:
-            engine.dispose()
+        with archive.engine.begin() as conn:
+            record_schedules(conn, {site.id: describe(site, every) for site in sites})
         scheduler.add_job(
             alerts_job,
             IntervalTrigger(seconds=ALERT_INTERVAL.total_seconds()),
@@ -316,3 +308,4 @@ def run(
             signal.signal(s, handler)
         _runtime = None
         lease.release()
+        archive.close()

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from archive.registry.sites import Site as RegistrySite
 from archive.store import events
 from archive.store.derive import Derived, derive
 from archive.store.models import Attachment, Capture, Fetch, Report, ReportURL, Site, Version, utcnow
@@ -132,14 +133,18 @@ def read_capture(session: Session, sha256: str) -> bytes:
     return zlib.decompress(cap.body) if cap.compression == "zlib" else cap.body
 
 
-def sync_site(session: Session, site_id: str, name: str, region: str, platform: str, division_code: str | None) -> Site:
-    """Create or refresh the site row from the registry (the registry is the source of truth)."""
-    site = session.get(Site, site_id)
+def sync_site(session: Session, entry: RegistrySite) -> Site:
+    """Create or refresh the site's row from its registry entry (the registry is the source of truth)."""
+    site = session.get(Site, entry.id)
     if site is None:
-        site = Site(id=site_id, name=name, region=region, platform=platform, division_code=division_code)
+        site = Site(id=entry.id)
         session.add(site)
-    else:
-        site.name, site.region, site.platform, site.division_code = name, region, platform, division_code
+    site.name, site.region, site.platform, site.division_code = (
+        entry.name,
+        entry.region,
+        entry.platform,
+        entry.division_code,
+    )
     session.flush()
     return site
 

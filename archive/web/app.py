@@ -10,10 +10,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine
 
 from archive.registry.sites import Site
-from archive.store.db import make_sessionmaker
+from archive.store.handle import Archive
 from archive.web import api, errors, feeds, pages
 from archive.web.security import Guard
 
@@ -27,8 +26,8 @@ def _version() -> str:
         return "0"
 
 
-def create_app(engine: Engine, registry: Sequence[Site] = (), *, base_url: str = "http://127.0.0.1:8000/") -> FastAPI:
-    """The app over an archive opened with archive.web.engine.open_archive; it disposes of the engine on shutdown.
+def create_app(archive: Archive, registry: Sequence[Site] = (), *, base_url: str = "http://127.0.0.1:8000/") -> FastAPI:
+    """The app over an archive opened read-only (Archive.open(config, read_only=True)); it closes it on shutdown.
 
     `registry` is the site registry (`fazhi sites` shows the same), read by the caller. `base_url` is the public
     address (ending in `/`) that feeds, canonical links and citations use, whatever Host a request names.
@@ -37,7 +36,7 @@ def create_app(engine: Engine, registry: Sequence[Site] = (), *, base_url: str =
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        engine.dispose()
+        archive.close()
 
     app = FastAPI(
         title="Fazhi Archive",
@@ -49,7 +48,7 @@ def create_app(engine: Engine, registry: Sequence[Site] = (), *, base_url: str =
         openapi_url="/openapi.json",
         lifespan=lifespan,
     )
-    app.state.sessions = make_sessionmaker(engine)
+    app.state.sessions = archive.sessions
     app.state.registry = tuple(registry)
     app.state.base_url = base_url
     app.add_middleware(Guard)
