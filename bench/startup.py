@@ -20,14 +20,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from extraction import RESULTS, write_section
-
-from archive.registry.sites import Site
-from archive.store import ingest as store
-from archive.store.db import make_engine, make_sessionmaker
-from archive.store.migrate import upgrade
-from archive.store.raw import RawPage
 
 HERE = Path(__file__).resolve().parent
 HEADING = "## Command start-up"
@@ -48,13 +43,35 @@ def small_archive(path: Path) -> str:
 
 
 def small_archive_at(url: str) -> str:
+    """A report in two versions, ingested directly; by this release's code, or (--make-archive, run with an earlier
+    checkout on the path) by that one's, whose modules had other names."""
+    try:
+        from archive.registry.sites import Site
+        from archive.store import ingest as store
+        from archive.store.db import make_engine, make_sessionmaker
+        from archive.store.migrate import upgrade
+        from archive.store.raw import RawPage
+
+        entry = Site("yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", (), (), "hanweb-jpage", "330110")
+
+        def sync(session: Any) -> None:
+            store.sync_site(session, entry)
+
+    except ImportError:  # an earlier release, measured beside this one
+        from archive.db import make_engine, make_sessionmaker  # type: ignore[import-not-found, no-redef]
+        from archive.migrate import upgrade  # type: ignore[import-not-found, no-redef]
+        from archive.raw import RawPage  # type: ignore[import-not-found, no-redef]
+
+        from archive import store  # type: ignore[attr-defined, no-redef]
+
+        def sync(session: Any) -> None:
+            store.sync_site(session, "yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", "hanweb-jpage", "330110")
+
     engine = make_engine(url)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
     with sessions.begin() as s:
-        store.sync_site(
-            s, Site("yuhang", "杭州市余杭区人民政府", "浙江省杭州市余杭区", (), (), "hanweb-jpage", "330110")
-        )
+        sync(s)
     t0 = dt.datetime(2024, 3, 14, tzinfo=dt.UTC)
     for i, text in enumerate(["一、主要举措。全面推进依法行政。", "一、主要举措。全面推进依法行政，深化改革。"]):
         with sessions.begin() as s:
