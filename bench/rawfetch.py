@@ -50,11 +50,13 @@ def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as fh:
         requests = json.load(fh)
     settings = get_project_settings()
-    settings.set("ITEM_PIPELINES", {})
     settings.set("EXTENSIONS", {"scrapy.extensions.telnet.TelnetConsole": None})
     settings.set("ROBOTSTXT_OBEY", False)
-    # Scrapy alone: none of the archive's downloader middlewares (crawl scope, exchange records), which need a site
-    # and an archive this replay does not have.
+    # Scrapy alone: none of the crawl's add-ons (scope, exchange records, pipeline, run records), which need a site
+    # and an archive this replay does not have. (An earlier checkout measured beside this one had them as plain
+    # settings: cleared too.)
+    settings.set("ADDONS", {})
+    settings.set("ITEM_PIPELINES", {})
     settings.set("DOWNLOADER_MIDDLEWARES", {})
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(RawFetchSpider)
