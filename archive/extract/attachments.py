@@ -6,12 +6,13 @@ import posixpath
 import re
 
 from archive.extract import sniff
+from archive.extract.decode import meta_charset
 from archive.extract.doc import extract_doc
 from archive.extract.docx import extract_docx
 from archive.extract.filetext import AttachmentError, FileLimits, FileText
 from archive.extract.pdf import extract_pdf
 from archive.extract.sniff import sniff_media_type
-from archive.extract.textual import decode_text, html_charset, text_lines, word_html_lines
+from archive.extract.textual import decode_text, text_lines, word_html_lines
 
 __all__ = ["AttachmentError", "FileLimits", "FileText", "extract_file", "sniff_media_type"]
 
@@ -91,7 +92,7 @@ def _plain_text(data: bytes, filename: str) -> tuple[str, tuple[str, ...]]:
 
 
 def _word_html(data: bytes) -> tuple[str, tuple[str, ...]]:
-    text, codec, bad = decode_text(data, html_charset(data))
+    text, codec, bad = decode_text(data, meta_charset(data))
     warnings = ["a Word document saved as a web page; read as HTML"]
     if bad:
         warnings.append(f"{bad} undecodable byte sequences (decoded as {codec})")
@@ -102,7 +103,7 @@ def _refusal(kind: str, data: bytes) -> str:
     if kind == sniff.EMPTY:
         return "empty file (no bytes, or only whitespace): the download probably failed"
     if kind == sniff.HTML:
-        text, _, _ = decode_text(data[:65536], html_charset(data))
+        text, _, _ = decode_text(data[:65536], meta_charset(data))
         found = _TITLE.search(text)
         title = " ".join(found.group(1).split())[:80] if found else ""
         return (

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 _REPLACEMENT = "\ufffd"
+# Where a declaration is trusted: near the top, as browsers look for it (Word's web pages put theirs there too).
 _META_WINDOW = 4096
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
@@ -45,7 +46,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
         if body.startswith(bom):
             text = body[len(bom) :].decode(codec, errors="replace")
             return Decoded(text, codec, text.count(_REPLACEMENT), declared=codec)
-    declared = _http_charset(content_type) or _meta_charset(body)
+    declared = _http_charset(content_type) or meta_charset(body)
     if declared is None:
         return _sniff(body, None)
     if declared == "utf-8":
@@ -82,7 +83,8 @@ def _http_charset(content_type: str | None) -> str | None:
     return canonical_codec(match.group(1)) if match else None
 
 
-def _meta_charset(body: bytes) -> str | None:
+def meta_charset(body: bytes) -> str | None:
+    """The codec a document declares in its head (a <meta> charset or an XML declaration), canonical; None if none."""
     head = body[:_META_WINDOW]
     for pattern in (_META_CHARSET, _XML_ENCODING):
         match = pattern.search(head)

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from lxml import etree
 
 from archive.extract.chrome import fold, is_chrome
+from archive.extract.dates import SEPARATED, first_date, make_date
 from archive.extract.html_text import BLOCK_TAGS, text_content
 from archive.extract.normalize import clean_line
 
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_COMPACT_DATE = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
 _INFO_DATE = re.compile(
     r"(?<!成文)(?<!生效)(?<!废止)(?<!印发)(?<!截止)(?<!会议)(?<!活动)(?<!报名)"
     r"(?:发布日期|发布时间|发表时间|发布于|日期|时间)\s*[:：]?\s*[\[【]?\s*"
@@ -122,25 +121,6 @@ def _block_holders(doc: etree._Element) -> set[etree._Element]:
     return holders
 
 
-def parse_date(text: str) -> dt.date | None:
-    """The first plausible calendar date in `text` (2024-03-14, 2024/3/14, 2024年3月14日, 20240314)."""
-    folded = fold(text)
-    for pattern in (_DATE, _COMPACT_DATE):
-        for match in pattern.finditer(folded):
-            date = _make_date(*match.groups())
-            if date:
-                return date
-    return None
-
-
-def _make_date(year: str, month: str, day: str) -> dt.date | None:
-    try:
-        date = dt.date(int(year), int(month), int(day))
-    except ValueError:
-        return None
-    return date if 1990 <= date.year <= 2100 else None
-
-
 def find_title(
     doc: etree._Element,
     metas: dict[str, str],
@@ -184,7 +164,7 @@ def _nearest_heading(doc: etree._Element, body: etree._Element | None) -> str | 
         if tag not in {"h1", "h2", "h3"} and not _is_title_class(f"{el.get('class', '')} {el.get('id', '')}"):
             continue
         text = clean_line(text_content(el))
-        if not 4 <= len(text) <= 150 or is_chrome(text) or _LABELLED.match(text) or _DATE.search(text):
+        if not 4 <= len(text) <= 150 or is_chrome(text) or _LABELLED.match(text) or SEPARATED.search(text):
             continue
         headings.append((pos, text))
     if start is None:
@@ -214,28 +194,28 @@ def _is_title_class(names: str) -> bool:
 def find_date(metas: dict[str, str], labels: dict[str, str], info_lines: Iterable[str], url: str) -> Found | None:
     """Publication date by trust: metas, 信息公开 table, info line, URL; 成文日期 only as a last resort."""
     for key in ("pubdate", "firstpublishedtime", "publishdate", "maketime", "article:published_time"):
-        date = parse_date(metas.get(key, ""))
+        date = first_date(metas.get(key, ""), compact=True)
         if date:
             return Found(date.isoformat(), "meta")
     for label in ("生成日期", "发布日期", "公开日期"):
-        date = parse_date(labels.get(label, ""))
+        date = first_date(labels.get(label, ""), compact=True)
         if date:
             return Found(date.isoformat(), "table")
     for line in info_lines:
         folded = fold(line)
         match = _INFO_DATE.search(folded) or _BRACKET_DATE.search(folded)
-        date = parse_date(match.group(1)) if match else None
+        date = first_date(match.group(1), compact=True) if match else None
         if date:
             return Found(date.isoformat(), "info")
     for pattern in _URL_DATES:
         match = pattern.search(url)
-        date = _make_date(*match.groups()) if match else None
+        date = make_date(*match.groups()) if match else None
         if date:
             return Found(date.isoformat(), "url")
     match = _URL_MONTH.search(url)
     if match:
         return Found(dt.date(int(match.group(1)), int(match.group(2)), 1).isoformat(), "url-month")
-    date = parse_date(labels.get("成文日期", ""))
+    date = first_date(labels.get("成文日期", ""), compact=True)
     return Found(date.isoformat(), "written") if date else None
 
 

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 import lxml.html
 
-_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
-# GB2312 and GBK are subsets of GB18030; decoding as the superset rescues characters outside them.
-_GB_FAMILY = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "euc-cn", "hz-gb-2312"}
+from archive.extract.decode import canonical_codec
+
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
 _BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "dt", "dd", "pre", "blockquote"}
 
@@ -20,11 +19,10 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str, int
         if data.startswith(bom):
             text = data.decode(codec, errors="replace")
             return text, codec, text.count("\ufffd")
-    candidates = []
-    if declared:
-        name = declared.strip().lower()
-        candidates.append("gb18030" if name in _GB_FAMILY else name)
-    candidates += ["utf-8", "gb18030"]
+    # A label is read as the page decoder reads it (aliases, GB2312/GBK widened to GB18030); a Western label on a
+    # Chinese document is a mislabel, as it is on a page, and is passed over.
+    label = canonical_codec(declared) if declared else None
+    candidates = [*([label] if label and label != "cp1252" else []), "utf-8", "gb18030"]
     for codec in candidates:
         try:
             return data.decode(codec), codec, 0
@@ -32,12 +30,6 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str, int
             continue
     text = data.decode("gb18030", errors="replace")
     return text, "gb18030", text.count("\ufffd")
-
-
-def html_charset(data: bytes) -> str | None:
-    """The charset a page declares in a <meta> tag, if any."""
-    found = _CHARSET.search(data[:8192])
-    return found.group(1).decode("ascii", errors="replace") if found else None
 
 
 def text_lines(text: str) -> list[str]:

@@ -5,12 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from archive.extract.dates import SEPARATED, first_date
 from archive.extract.decode import decode_html
 
-_DATE_RES = (
-    re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
-    re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)"),
-)
 _SPACE_RE = re.compile(r"\s+")
 _HTML_TAG_RE = re.compile(r"<(?:!doctype|html|head|body|meta|title|link|script|style|div|ul|table|p)\b", re.I)
 
@@ -22,25 +19,14 @@ def decode(body: bytes, content_type: str | None = None) -> str:
 
 
 def parse_date(text: str) -> dt.date | None:
-    """The first date in `text` written as YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年M月D日."""
-    best: tuple[int, dt.date] | None = None
-    for pattern in _DATE_RES:
-        for match in pattern.finditer(text):
-            groups = [g for g in match.groups() if g not in ("-", "/", ".")]
-            try:
-                found = dt.date(int(groups[0]), int(groups[1]), int(groups[2]))
-            except ValueError:
-                continue
-            if best is None or match.start() < best[0]:
-                best = (match.start(), found)
-            break
-    return best[1] if best else None
+    """The first date in `text` (YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年M月D日): archive.extract.dates reads it,
+    as it reads a page's."""
+    return first_date(text)
 
 
 def strip_date(text: str) -> str:
     """`text` without the dates in it (a date sometimes sits inside the link next to the title)."""
-    for pattern in _DATE_RES:
-        text = pattern.sub(" ", text)
+    text = SEPARATED.sub(" ", text)
     return squash(text.replace("[]", " ").replace("［］", " "))
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
+from archive.extract.dates import make_date
 from archive.lists._lists import absolute_url, main_list_entries, parse_document
 from archive.lists._text import decode, looks_like_html, snippet, squash, strip_date
 from archive.lists.base import Entry, ListPage, ListParseError, ListRequest
@@ -91,10 +92,7 @@ def _article_links(root: lxml.html.HtmlElement, base: str) -> list[Entry]:
 
 
 def _date_of(found: re.Match[str]) -> dt.date | None:
-    try:
-        return dt.date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
-    except ValueError:
-        return None
+    return make_date(found.group(1), found.group(2), found.group(3))
 
 
 ADAPTER = TrsAdapter()
