@@ -11,9 +11,6 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from archive.clock import TIMEZONE
-
-__all__ = ["OFF_SEASON_MONTHS", "SEASON_MONTHS", "TIMEZONE", "Slot", "in_season", "slot"]
 SEASON_MONTHS = "2-4"  # daily crawls from 1 February to 30 April
 OFF_SEASON_MONTHS = "1,5-12"  # weekly crawls in the other months
 # Slots fall in the early morning, Beijing time: what was posted yesterday is found before the working day starts,

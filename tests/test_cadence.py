@@ -8,7 +8,8 @@ from collections import Counter
 
 import pytest
 
-from archive.cadence import TIMEZONE, in_season, slot
+from archive.cadence import in_season, slot
+from archive.clock import TIMEZONE
 from archive.registry.sites import Site
 from archive.runner.scheduler import every_trigger, parse_duration, site_trigger
 

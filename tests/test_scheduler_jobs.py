@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, update
 
-from archive.cadence import TIMEZONE
+from archive.clock import TIMEZONE
 from archive.config import Config
 from archive.registry.sites import Site
 from archive.runner import scheduler

@@ -96,7 +96,7 @@ def test_defaults_are_filled_in() -> None:
     (site,) = parse_registry(GOOD)
     assert site.allowed_domains == ("www.yuhang.gov.cn",)
     assert site.schedule == "0 7 * * *" and site.delay == 1.0 and site.division_code == "330110"
-    assert site.timeout is None  # the FAZHI_SITE_TIMEOUT setting applies
+    assert site.timeout is None  # the FAZHI_CRAWL_TIMEOUT setting applies
     (limited,) = parse_registry(GOOD.replace("  - id: yuhang", "  - id: yuhang\n    timeout: 90"))
     assert limited.timeout == 90.0
 

@@ -28,7 +28,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from archive.alerts.delivery import deliver_pending
-from archive.cadence import OFF_SEASON_MONTHS, SEASON_MONTHS, TIMEZONE, slot
+from archive.cadence import OFF_SEASON_MONTHS, SEASON_MONTHS, slot
+from archive.clock import TIMEZONE
 from archive.config import Config
 from archive.entrypoints import CRAWL_JOB
 from archive.registry.sites import Site, load_registry

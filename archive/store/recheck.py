@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.cadence import TIMEZONE, in_season
+from archive.cadence import in_season
+from archive.clock import TIMEZONE
 from archive.store.derive import derive
 from archive.store.ingest import (
     IngestResult,
