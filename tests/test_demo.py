@@ -43,6 +43,6 @@ def test_demo_prints_the_archived_reports(tmp_path: Path) -> None:
         with make_sessionmaker(engine)() as s:
             assert s.scalar(select(func.count()).select_from(SearchDoc).where(SearchDoc.segment_id.is_(None))) == 0
             assert s.scalar(select(func.count()).select_from(SearchSegment))
-            assert {r["title"] for r in search(s, "法治政府", limit=None)} >= titles
+            assert {r.title for r in search(s, "法治政府", limit=None)} >= titles
     finally:
         engine.dispose()

@@ -202,15 +202,15 @@ def test_finds_exactly_the_reports_holding_each_term(
                 continue
             want = {d.report_id for d in latest if _holds(d, term)}
             rows = search(s, term, limit=None)
-            got = [r["id"] for r in rows]
+            got = [r.id for r in rows]
             assert len(got) == len(set(got)), term
             assert set(got) == want, term
-            assert [r["rank"] for r in rows] == sorted((r["rank"] for r in rows), reverse=True), term
+            assert [r.rank for r in rows] == sorted((r.rank for r in rows), reverse=True), term
             seen_counts.add(len(want))
             # The first results of a limited search are the first of the whole list (the walk stops early).
-            top = [(r["id"], r["rank"]) for r in search(s, term, limit=5)]
-            assert top == [(r["id"], r["rank"]) for r in rows[:5]], term
-            every = {(r["id"], r["version"]) for r in search(s, term, limit=None, all_versions=True)}
+            top = [(r.id, r.rank) for r in search(s, term, limit=5)]
+            assert top == [(r.id, r.rank) for r in rows[:5]], term
+            every = {(r.id, r.version) for r in search(s, term, limit=None, all_versions=True)}
             assert every == {(d.report_id, d.version) for d in docs if _holds(d, term)}, term
     assert len(seen_counts) > 10  # rare and common terms both tried
     assert 0 not in seen_counts or len(seen_counts) > 1
@@ -219,11 +219,11 @@ def test_finds_exactly_the_reports_holding_each_term(
 def test_several_terms_must_all_occur_and_one_character_terms_narrow(sessions: sessionmaker[Session]) -> None:
     docs = _latest(_corpus(sessions, reports=40))
     with sessions() as s:
-        got = {r["id"] for r in search(s, "法治  行政", limit=None)}
+        got = {r.id for r in search(s, "法治  行政", limit=None)}
         assert got == {d.report_id for d in docs if _holds(d, "法治") and _holds(d, "行政")}
-        narrowed = {r["id"] for r in search(s, "法治 案", limit=None)}
+        narrowed = {r.id for r in search(s, "法治 案", limit=None)}
         assert narrowed == {d.report_id for d in docs if _holds(d, "法治") and _holds(d, "案")}
-        assert narrowed < {r["id"] for r in search(s, "法治", limit=None)}
+        assert narrowed < {r.id for r in search(s, "法治", limit=None)}
 
 
 def _one_report(sessions: sessionmaker[Session], text: str, title: str = "某区2023年法治政府建设年度报告") -> int:
@@ -255,10 +255,10 @@ def test_width_and_case_are_folded(sessions: sessionmaker[Session], stored: str,
     rid = _one_report(sessions, f"2023年，我区法治政府建设取得新进展。\n{stored}")
     with sessions() as s:
         (hit,) = search(s, typed)
-        assert hit["id"] == rid
-        start, end = hit["highlight"][0]
-        marked = hit["snippet"][start:end]
-        assert hit["snippet"][start - 1] == MARK_OPEN and hit["snippet"][end] == MARK_CLOSE
+        assert hit.id == rid
+        start, end = hit.highlight[0]
+        marked = hit.snippet[start:end]
+        assert hit.snippet[start - 1] == MARK_OPEN and hit.snippet[end] == MARK_CLOSE
         assert normalize_text(marked).lower() == normalize_text(typed).lower()
         assert search(s, typed + "不在") == []
 
@@ -268,10 +268,10 @@ def test_snippet_is_the_passage_around_the_term_with_every_hit_marked(sessions: 
     _one_report(sessions, f"第一段没有要找的词。\n{filler}行政复议纠错率下降，行政复议案件办结。{filler}")
     with sessions() as s:
         (hit,) = search(s, "行政复议")
-    snippet = hit["snippet"]
+    snippet = hit.snippet
     assert snippet.startswith("…") and snippet.endswith("…") and len(snippet) < 200
     assert snippet.count("【行政复议】") == 2 and "第一段" not in snippet
-    assert [snippet[a:b] for a, b in hit["highlight"]] == ["行政复议", "行政复议"]
+    assert [snippet[a:b] for a, b in hit.highlight] == ["行政复议", "行政复议"]
 
 
 def test_filters_site_year_kind_region(sessions: sessionmaker[Session]) -> None:
@@ -279,7 +279,7 @@ def test_filters_site_year_kind_region(sessions: sessionmaker[Session]) -> None:
     with sessions() as s:
         meta = {r.id: r for r in s.scalars(select(Report))}
         everything = search(s, "法治", limit=None)
-        assert {r["id"] for r in everything} == {d.report_id for d in docs if _holds(d, "法治")}
+        assert {r.id for r in everything} == {d.report_id for d in docs if _holds(d, "法治")}
         cases = [
             ({"site": "xihu"}, lambda r: r.site_id == "xihu"),
             ({"year": 2022}, lambda r: r.year == 2022),
@@ -288,8 +288,8 @@ def test_filters_site_year_kind_region(sessions: sessionmaker[Session]) -> None:
             ({"region": "杭州", "year": 2021}, lambda r: r.site_id != "dinghai" and r.year == 2021),
         ]
         for filters, keep in cases:
-            got = {r["id"] for r in search(s, "法治", limit=None, **filters)}  # type: ignore[arg-type]
-            want = {r["id"] for r in everything if keep(meta[r["id"]])}
+            got = {r.id for r in search(s, "法治", limit=None, **filters)}  # type: ignore[arg-type]
+            want = {r.id for r in everything if keep(meta[r.id])}
             assert got == want and want, filters
         assert len(search(s, "法治", limit=3)) == 3
 
@@ -324,10 +324,10 @@ def test_rank_counts_occurrences_and_favours_the_title(sessions: sessionmaker[Se
             r.current_version_id = v.id
     with sessions() as s:
         rows = search(s, "依法行政")
-        assert [r["url"].rsplit("/", 1)[1] for r in rows] == ["titled", "thrice", "once"]
-        assert rows[0]["rank"] > rows[1]["rank"] > rows[2]["rank"]
+        assert [r.url.rsplit("/", 1)[1] for r in rows] == ["titled", "thrice", "once"]
+        assert rows[0].rank > rows[1].rank > rows[2].rank
         # Equal rank: the newer first.
-        assert [r["url"].rsplit("/", 1)[1] for r in search(s, "某区")] == ["titled", "thrice", "once"]
+        assert [r.url.rsplit("/", 1)[1] for r in search(s, "某区")] == ["titled", "thrice", "once"]
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\u3000", "法", "法 治"])
@@ -354,8 +354,8 @@ def test_index_follows_correction_completion_and_reextract(sessions: sessionmake
         )
     with sessions() as s:
         assert search(s, "行政复议") == []
-        assert [r["id"] for r in search(s, "行政诉讼")] == [rid]
-        assert [(r["id"], r["version"]) for r in search(s, "行政复议", all_versions=True)] == [(rid, 1)]
+        assert [r.id for r in search(s, "行政诉讼")] == [rid]
+        assert [(r.id, r.version) for r in search(s, "行政复议", all_versions=True)] == [(rid, 1)]
 
     # A file that failed to download, then arrived: its text becomes searchable in the same version.
     file_url = "https://x.gov.cn/f/report.docx"
@@ -387,7 +387,7 @@ def test_index_follows_correction_completion_and_reextract(sessions: sessionmake
         store.ingest(s, arrived)
     with sessions() as s:
         hits = search(s, "重大行政决策")
-        assert [(r["id"], r["version"]) for r in hits] == [(second, 1)]
+        assert [(r.id, r.version) for r in hits] == [(second, 1)]
         assert s.scalar(select(func.count()).select_from(Version).where(Version.report_id == second)) == 1
 
     # Reextract: an old extractor's chrome ("分享到") leaves the latest text, and the index with it.
@@ -396,12 +396,12 @@ def test_index_follows_correction_completion_and_reextract(sessions: sessionmake
         v.text += "\n分享到：朋友圈"
         v.content_sha256, v.extractor_version = text_sha256(v.text), "0"
     with sessions() as s:
-        assert [r["id"] for r in search(s, "朋友圈")] == [rid]
+        assert [r.id for r in search(s, "朋友圈")] == [rid]
     reextract(sessions)
     with sessions() as s:
         assert search(s, "朋友圈") == []
-        assert [r["version"] for r in search(s, "朋友圈", all_versions=True)] == [2]
-        assert [r["id"] for r in search(s, "行政诉讼")] == [rid]
+        assert [r.version for r in search(s, "朋友圈", all_versions=True)] == [2]
+        assert [r.id for r in search(s, "行政诉讼")] == [rid]
         # Every version indexed once, nothing left of deleted ones.
         assert s.scalar(select(func.count()).select_from(SearchDoc)) == s.scalar(
             select(func.count()).select_from(Version)
@@ -480,7 +480,7 @@ def test_migration_indexes_the_versions_already_archived(db_url: str) -> None:
                 )
         upgrade(engine)
         with make_sessionmaker(engine)() as s:
-            assert {r["id"] for r in search(s, "行政复议", limit=None)} == set(range(1, 451, 2))
+            assert {r.id for r in search(s, "行政复议", limit=None)} == set(range(1, 451, 2))
             assert len(search(s, "法治政府", limit=None)) == 225
     finally:
         engine.dispose()

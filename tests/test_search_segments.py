@@ -66,7 +66,7 @@ def test_a_deleted_version_is_never_found_by_its_merged_pairs(
     gone = _ingest(sessions, 2, "2023年，我区法治政府建设取得新进展。\n全区行政复议纠错率下降。")
     optimize(engine)
     with sessions() as s:
-        assert [r["id"] for r in search(s, "行政复议")] == [gone]
+        assert [r.id for r in search(s, "行政复议")] == [gone]
     with sessions.begin() as s:
         report = s.get_one(Report, gone)
         version = s.scalars(select(Version).where(Version.report_id == gone)).one()
@@ -81,11 +81,11 @@ def test_a_deleted_version_is_never_found_by_its_merged_pairs(
     again = _ingest(sessions, 3, "2023年，我区法治政府建设取得新进展。\n全区执法人员持证上岗。")
     with sessions() as s:
         assert search(s, "行政复议", all_versions=True) == []
-        assert [r["id"] for r in search(s, "持证上岗")] == [again]
+        assert [r.id for r in search(s, "持证上岗")] == [again]
     optimize(engine)  # another segment, so the two merge
     with sessions() as s:
         assert search(s, "行政复议", all_versions=True) == []
-        assert {r["id"] for r in search(s, "法治政府")} == {keep, again}
+        assert {r.id for r in search(s, "法治政府")} == {keep, again}
         assert s.scalar(select(func.count()).select_from(SearchSegment)) == 1
     with engine.connect() as conn:
         if conn.scalar(select(func.max(Version.id))) != old_id:
@@ -100,11 +100,11 @@ def test_a_version_written_again_is_found_by_its_new_text_only(sessions: session
         v.text = v.text.replace("行政复议", "行政裁决")
     with sessions() as s:
         assert search(s, "行政复议") == []
-        assert [r["id"] for r in search(s, "行政裁决")] == [rid]
+        assert [r.id for r in search(s, "行政裁决")] == [rid]
     optimize(engine)
     with sessions() as s:
         assert search(s, "行政复议") == []
-        assert [r["id"] for r in search(s, "行政裁决")] == [rid]
+        assert [r.id for r in search(s, "行政裁决")] == [rid]
 
 
 def _optimize_at_once(db_url: str, barrier: Any, errors: Any) -> None:
@@ -136,7 +136,7 @@ def test_merges_racing_on_one_archive_take_turns(sessions: sessionmaker[Session]
         assert s.scalar(select(func.count()).select_from(SearchDoc).where(SearchDoc.segment_id.is_(None))) == 0
         assert s.scalar(select(func.count()).select_from(SearchSegment)) == 1  # not one per racer
         assert len(search(s, "行政复议", limit=None)) == 40
-        assert [r["year"] for r in search(s, "第17项")] == [2022]
+        assert [r.year for r in search(s, "第17项")] == [2022]
 
 
 def test_upgrading_an_archive_indexes_every_version(db_url: str) -> None:
@@ -151,7 +151,7 @@ def test_upgrading_an_archive_indexes_every_version(db_url: str) -> None:
             command.downgrade(cfg, "0007")  # the index of the previous release, empty
             command.upgrade(cfg, "head")
         with sessions() as s:
-            assert [r["id"] for r in search(s, "行政复议")] == [rid]
+            assert [r.id for r in search(s, "行政复议")] == [rid]
             assert s.scalar(select(func.count()).select_from(SearchDoc).where(SearchDoc.segment_id.is_(None))) == 0
     finally:
         engine.dispose()

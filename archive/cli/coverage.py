@@ -112,11 +112,10 @@ def coverage_table(rows: Sequence[CoverageRow], completeness: bool = False) -> T
 
 
 def _sections_cell(row: CoverageRow) -> str:
-    c = row.completeness
-    if c is None:
+    if row.required_sections is None:
         return ""
-    lacking = f" (no {', '.join(c.missing_sections)})" if c.missing_sections else ""
-    return f"{c.required_sections}{lacking}"
+    lacking = f" (no {', '.join(row.missing_sections)})" if row.missing_sections else ""
+    return f"{row.required_sections}{lacking}"
 
 
 def _summary(rows: Sequence[CoverageRow]) -> str:

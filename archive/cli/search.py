@@ -53,7 +53,8 @@ def search(
             limit=limit,
             all_versions=all_versions,
         )
+    docs = [r.to_json() for r in rows]
     if as_json:
-        print_json(rows)
+        print_json(docs)
         return
-    console.print(search_table(rows, title=f"Reports matching {query_text!r}", colour=console.is_terminal))
+    console.print(search_table(docs, title=f"Reports matching {query_text!r}", colour=console.is_terminal))

@@ -32,7 +32,7 @@ def sites(ctx: click.Context, as_json: bool, config: Config) -> None:
 
     registry = load_registry(config.sites_path)
     with archive_session(config) as session:
-        rows = health.site_health(session, registry)
+        rows = [r.to_json() for r in health.site_health(session, registry)]
     if as_json:
         print_json(rows)
         return

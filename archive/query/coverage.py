@@ -18,6 +18,7 @@ from archive.clock import TIMEZONE
 from archive.clock import today as today_in_beijing
 from archive.extract.sections import REQUIRED, outline_report
 from archive.query.reports import require_site
+from archive.records import Record
 from archive.store.models import Report, Site, Version
 from archive.vocab import CoverageStatus as Status
 from archive.vocab import Kind
@@ -32,36 +33,29 @@ class Completeness:
 
 
 @dataclass(frozen=True, slots=True)
-class CoverageRow:
+class CoverageRow(Record):
+    """A row of `fazhi coverage` (with `--completeness`, its last two fields too)."""
+
     site_id: str
     region: str
     year: int
     status: Status
     report_id: int | None
-    published_date: dt.date | None  # the date the report counts as published (see `date_source`)
+    published_date: dt.date | None
+    """The date the report counts as published (see `date_source`)."""
     due_date: dt.date
-    date_source: str | None  # `published_date` (the page's own date) or `first_seen` (no date on the page)
-    completeness: Completeness | None = None
-
-    def to_json(self, completeness: bool = False) -> dict[str, Any]:
-        return self.to_dict(completeness)
+    date_source: str | None
+    """`published_date` (the page's own date) or `first_seen` (no date on the page: the day it was first seen)."""
+    required_sections: int | None = None
+    """How many of the five required parts the report has (null without a report)."""
+    missing_sections: tuple[str, ...] | None = None
+    """The required parts it lacks (null without a report)."""
 
     def to_dict(self, completeness: bool = False) -> dict[str, Any]:
-        """The JSON row; `completeness` adds `required_sections` and `missing_sections` (null without a report)."""
-        doc: dict[str, Any] = {
-            "site_id": self.site_id,
-            "region": self.region,
-            "year": self.year,
-            "status": str(self.status),
-            "report_id": self.report_id,
-            "published_date": self.published_date.isoformat() if self.published_date else None,
-            "due_date": self.due_date.isoformat(),
-            "date_source": self.date_source,
-        }
-        if completeness:
-            c = self.completeness
-            doc["required_sections"] = c.required_sections if c else None
-            doc["missing_sections"] = list(c.missing_sections) if c else None
+        """The JSON row; `completeness` keeps `required_sections` and `missing_sections`."""
+        doc = self.to_json()
+        if not completeness:
+            del doc["required_sections"], doc["missing_sections"]
         return doc
 
 
@@ -140,10 +134,14 @@ def coverage(
                     chosen.published,
                     due,
                     chosen.source,
-                    outlines.get(chosen.report_id),
+                    *_counted(outlines.get(chosen.report_id)),
                 )
             )
     return rows
+
+
+def _counted(found: Completeness | None) -> tuple[int | None, tuple[str, ...] | None]:
+    return (found.required_sections, found.missing_sections) if found else (None, None)
 
 
 def _candidate(report: Report) -> _Candidate:

@@ -5,29 +5,29 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.clock import iso
 from archive.query.paging import Page, paginate
+from archive.records import Record
 from archive.registry.sites import Site
 from archive.store.models import CrawlRun, SchedulerJob
 from archive.store.schedules import scheduled
+from archive.vocab import RunStatus
 
 FINISHED = ("ok", "partial", "failed", "interrupted")
 
 
 @dataclass(frozen=True, slots=True)
-class RunRecord:
+class RunRecord(Record):
     """A crawl run as `fazhi runs` lists it."""
 
     id: int
     site_id: str
     started_at: dt.datetime
     finished_at: dt.datetime | None
-    status: str
+    status: RunStatus
     pages_fetched: int
     reports_new: int
     reports_changed: int
@@ -44,7 +44,7 @@ class RunRecord:
             run.site_id,
             run.started_at,
             run.finished_at,
-            run.status,
+            RunStatus(run.status),
             run.pages_fetched,
             run.reports_new,
             run.reports_changed,
@@ -55,26 +55,23 @@ class RunRecord:
             tuple(run.messages or ()),
         )
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "site_id": self.site_id,
-            "started_at": iso(self.started_at),
-            "finished_at": iso(self.finished_at),
-            "status": self.status,
-            "pages_fetched": self.pages_fetched,
-            "reports_new": self.reports_new,
-            "reports_changed": self.reports_changed,
-            "reports_unchanged": self.reports_unchanged,
-            "reports_removed": self.reports_removed,
-            "skipped": self.skipped,
-            "errors": self.errors,
-            "messages": list(self.messages),
-        }
 
+@dataclass(frozen=True, slots=True)
+class SiteHealth(Record):
+    """A registry site with its health, as `fazhi sites` lists it."""
 
-def run_dict(run: CrawlRun) -> dict[str, Any]:
-    return RunRecord.of(run).to_json()
+    id: str
+    name: str
+    region: str
+    platform: str
+    schedule: str
+    """What the scheduler runs, once one has started; before that, what the registry asks for."""
+    next_run_at: dt.datetime | None
+    last_run_at: dt.datetime | None
+    last_ok_at: dt.datetime | None
+    last_status: RunStatus | None
+    consecutive_failures: int
+    """Finished runs in a row that failed (a run stopped from outside does not count)."""
 
 
 def list_runs(
@@ -104,11 +101,11 @@ def next_runs(session: Session) -> dict[str, dt.datetime]:
     }
 
 
-def site_health(session: Session, sites: Iterable[Site]) -> list[dict[str, Any]]:
+def site_health(session: Session, sites: Iterable[Site]) -> list[SiteHealth]:
     """Each registry site with its last run, last good run and how many runs in a row failed."""
     upcoming = next_runs(session)
     running = scheduled(session.connection())
-    out: list[dict[str, Any]] = []
+    out: list[SiteHealth] = []
     for site in sites:
         recent = list(
             session.scalars(
@@ -129,18 +126,17 @@ def site_health(session: Session, sites: Iterable[Site]) -> list[dict[str, Any]]
             failures += run.status == "failed"
         last = recent[0] if recent else None
         out.append(
-            {
-                "id": site.id,
-                "name": site.name,
-                "region": site.region,
-                "platform": site.platform,
-                # What the scheduler runs, once one has started; before that, what the registry asks for.
-                "schedule": running.get(site.id) or site.schedule or "seasonal",
-                "next_run_at": iso(upcoming.get(site.id)),
-                "last_run_at": iso(last.started_at) if last else None,
-                "last_ok_at": iso(last_ok),
-                "last_status": last.status if last else None,
-                "consecutive_failures": failures,
-            }
+            SiteHealth(
+                site.id,
+                site.name,
+                site.region,
+                site.platform,
+                running.get(site.id) or site.schedule or "seasonal",
+                upcoming.get(site.id),
+                last.started_at if last else None,
+                last_ok,
+                RunStatus(last.status) if last else None,
+                failures,
+            )
         )
     return out

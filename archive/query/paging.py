@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Generic, TypeVar, TypeVarTuple
 
 from sqlalchemy import Connection, Row, Select, func, select
 
 from archive.errors import BadUsage
+from archive.records import Record
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-
-class Record(Protocol):
-    def to_json(self) -> dict[str, Any]: ...
 
 
 T = TypeVar("T", bound=Record)
@@ -23,21 +20,15 @@ Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
+class Page(Record, Generic[T]):
     """One page of a listing: its `items`, how many there are in all (`total`), and where the page starts."""
 
     items: tuple[T, ...]
     total: int
-    limit: int | None  # None: no limit, every item from `offset` on
+    """How many rows the listing has in all."""
+    limit: int | None
+    """The page's size; null: no limit, every row from `offset` on."""
     offset: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "items": [item.to_json() for item in self.items],
-            "total": self.total,
-            "limit": self.limit,
-            "offset": self.offset,
-        }
 
 
 def check_window(limit: int | None, offset: int) -> None:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, Select, false, func, select
 
 from archive.bounds import MAX_ID
-from archive.clock import iso
 from archive.errors import BadUsage, NotFound
 from archive.query.paging import Page, paginate
+from archive.records import Record
 from archive.store.tables import attachment, report, report_version
 from archive.store.tables import site as site_table
+from archive.vocab import Kind, ReportStatus
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
-class ReportRecord:
+class ReportRecord(Record):
     """A report as `fazhi reports` lists it."""
 
     id: int
@@ -35,65 +36,51 @@ class ReportRecord:
     region: str
     publisher: str
     title: str
-    kind: str
+    kind: Kind
     year: int | None
+    """The year the report is about."""
     published_date: dt.date | None
+    """The date the page gives (Beijing)."""
     url: str
-    status: str
+    status: ReportStatus
     version_count: int
     first_seen_at: dt.datetime
     last_changed_at: dt.datetime
 
+    @staticmethod
+    def fields_of(report: Any, site: Any, version_count: int) -> dict[str, Any]:
+        """The fields from a report and its site (ORM objects, or anything with their column names), by name: a
+        record that extends this one is made from them and its own."""
+        return {
+            "id": report.id,
+            "site_id": report.site_id,
+            "region": site.region,
+            "publisher": report.publisher or site.name,
+            "title": report.title,
+            "kind": Kind(report.kind),
+            "year": report.year,
+            "published_date": report.published_date,
+            "url": report.url,
+            "status": ReportStatus(report.status),
+            "version_count": version_count,
+            "first_seen_at": report.first_seen_at,
+            "last_changed_at": report.last_changed_at,
+        }
+
     @classmethod
     def of(cls, report: Any, site: Any, version_count: int) -> ReportRecord:
-        """From a report and its site: ORM objects, or anything with their column names as attributes."""
-        return cls(
-            report.id,
-            report.site_id,
-            site.region,
-            report.publisher or site.name,
-            report.title,
-            report.kind,
-            report.year,
-            report.published_date,
-            report.url,
-            report.status,
-            version_count,
-            report.first_seen_at,
-            report.last_changed_at,
-        )
+        return cls(**cls.fields_of(report, site, version_count))
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> ReportRecord:
         """From a row of _reports()."""
         return cls.of(row, _SiteOfRow(row.region, row.site_name), row.version_count)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "site_id": self.site_id,
-            "region": self.region,
-            "publisher": self.publisher,
-            "title": self.title,
-            "kind": self.kind,
-            "year": self.year,
-            "published_date": self.published_date.isoformat() if self.published_date else None,
-            "url": self.url,
-            "status": self.status,
-            "version_count": self.version_count,
-            "first_seen_at": iso(self.first_seen_at),
-            "last_changed_at": iso(self.last_changed_at),
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class _SiteOfRow:
     region: str
     name: str
-
-
-def _report_dict(report: Any, site: Any, version_count: int) -> dict[str, Any]:
-    return ReportRecord.of(report, site, version_count).to_json()
 
 
 def _reports() -> Select[Any]:
@@ -241,58 +228,50 @@ def get_version(session: Reader, report_id: int, version: int | None = None) -> 
 
 
 @dataclass(frozen=True, slots=True)
-class AttachmentRecord:
+class AttachmentRecord(Record):
     url: str
     filename: str
     media_type: str | None
     sha256: str | None
     text: str | None
+    """The file's text; null when none could be read from it."""
 
     @classmethod
     def of(cls, a: Any) -> AttachmentRecord:
         """From an attachment row (or object)."""
         return cls(a.url, a.filename, a.media_type, a.sha256, a.text)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "filename": self.filename,
-            "media_type": self.media_type,
-            "sha256": self.sha256,
-            "text": self.text,
-        }
+
+@dataclass(frozen=True, slots=True)
+class SectionRecord(Record):
+    heading: str
+    start: int
+    """Offset of the heading in the text the section is in (`sections_source`)."""
+    end: int
+    level: int
+    covers: tuple[str, ...]
+    """The required parts this section holds."""
 
 
 @dataclass(frozen=True, slots=True)
-class ReportDetail:
+class ReportDetail(ReportRecord):
     """One version of a report with its text, attachments and sections, as `fazhi show` prints it."""
 
-    report: ReportRecord
     version: int
     fetched_at: dt.datetime
     content_sha256: str
     extractor_version: str
     encoding: str | None
+    """How the page decoded."""
     replacement_chars: int
+    """Bytes no codec could read (the raw bytes are kept)."""
     text: str
     attachments: tuple[AttachmentRecord, ...]
-    outline: Outline
+    sections: tuple[SectionRecord, ...]
     sections_source: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            **self.report.to_json(),
-            "version": self.version,
-            "fetched_at": iso(self.fetched_at),
-            "content_sha256": self.content_sha256,
-            "extractor_version": self.extractor_version,
-            # How the page decoded; replacement characters > 0 flag bytes no codec could read (raw bytes are kept).
-            "encoding": self.encoding,
-            "replacement_chars": self.replacement_chars,
-            "text": self.text,
-            "attachments": [a.to_json() for a in self.attachments],
-            **outline_dict(self.outline, self.sections_source),
-        }
+    """Where the section offsets count: `text`, or the URL of the attachment the page only points to."""
+    missing_sections: tuple[str, ...]
+    """The required parts not found."""
 
 
 def show_report(session: Reader, report_id: int, version: int | None = None) -> ReportDetail:
@@ -308,35 +287,30 @@ def show_report(session: Reader, report_id: int, version: int | None = None) -> 
     ).all()
     found, source = outline_report(record.kind, record.year, v.text, [a.text for a in attachments])
     return ReportDetail(
-        record,
-        v.version,
-        v.fetched_at,
-        v.content_sha256,
-        v.extractor_version,
-        v.encoding,
-        v.replacement_chars,
-        v.text,
-        tuple(AttachmentRecord.of(a) for a in attachments),
-        found,
-        source,
+        **{f.name: getattr(record, f.name) for f in fields(ReportRecord)},
+        version=v.version,
+        fetched_at=v.fetched_at,
+        content_sha256=v.content_sha256,
+        extractor_version=v.extractor_version,
+        encoding=v.encoding,
+        replacement_chars=v.replacement_chars,
+        text=v.text,
+        attachments=tuple(AttachmentRecord.of(a) for a in attachments),
+        **outline_fields(found, source),
     )
 
 
-def outline_dict(found: Outline, source: str | None) -> dict[str, Any]:
-    """`sections` ({heading, start, end, level, covers}), where they are (`sections_source`), `missing_sections`."""
+def outline_fields(found: Outline, source: str | None) -> dict[str, Any]:
+    """ReportDetail's `sections`, `sections_source` and `missing_sections` from an outline of its text."""
     return {
-        "sections": [
-            {"heading": s.heading, "start": s.start, "end": s.end, "level": s.level, "covers": list(s.covers)}
-            for s in found.sections
-        ],
-        # Offsets count characters of `text`, or of that attachment's text when the page only points to its file.
+        "sections": tuple(SectionRecord(s.heading, s.start, s.end, s.level, tuple(s.covers)) for s in found.sections),
         "sections_source": source,
-        "missing_sections": list(found.missing),
+        "missing_sections": tuple(found.missing),
     }
 
 
 @dataclass(frozen=True, slots=True)
-class VersionRecord:
+class VersionRecord(Record):
     """One version as `fazhi history` lists it."""
 
     version: int
@@ -344,17 +318,8 @@ class VersionRecord:
     content_sha256: str
     chars: int
     change: str
+    """`new` (the first version) or `changed`."""
     extractor_version: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "fetched_at": iso(self.fetched_at),
-            "content_sha256": self.content_sha256,
-            "chars": self.chars,
-            "change": self.change,
-            "extractor_version": self.extractor_version,
-        }
 
 
 def history(session: Reader, report_id: int, limit: int | None = None, offset: int = 0) -> Page[VersionRecord]:

@@ -20,25 +20,50 @@ import heapq
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from archive.errors import BadUsage
-from archive.query.reports import _report_dict
+from archive.query.reports import ReportRecord
+from archive.records import Record
 from archive.search.snippets import MARK_CLOSE, MARK_OPEN, make_snippet
 from archive.store.fulltext import TITLE_MARK, fold
 from archive.store.models import Attachment, Report, SearchDoc, SearchPosting, Site, Version
 from archive.store.postings import TF_MAX, unpack
 
-__all__ = ["DEFAULT_LIMIT", "MARK_CLOSE", "MARK_OPEN", "Query", "parse", "search"]
+__all__ = ["DEFAULT_LIMIT", "MARK_CLOSE", "MARK_OPEN", "Query", "SearchHit", "SearchPage", "parse", "search"]
 
 DEFAULT_LIMIT = 20
 _TITLE_BONUS = 2
 _CHECK_BATCH = 50
 _PAIRS_USED = 4
 _POOL = 256  # candidates put in line at a time
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit(ReportRecord):
+    """A report found by `fazhi search`, with the passage that matched."""
+
+    version: int
+    """The version that matched (the latest unless every version was searched)."""
+    fetched_at: dt.datetime
+    snippet: str
+    """The passage around the first hit, each term marked 【like this】."""
+    highlight: tuple[tuple[int, int], ...]
+    """[start, end) of each marked term inside `snippet`."""
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage(Record):
+    """A page of search results, best first. A search is not counted in full: `more` says whether a next page has
+    any result."""
+
+    items: tuple[SearchHit, ...]
+    limit: int
+    offset: int
+    more: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +96,7 @@ def search(
     region: str | None = None,
     limit: int | None = DEFAULT_LIMIT,
     all_versions: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[SearchHit]:
     q = parse(query)
     if limit is not None and limit < 1:
         raise BadUsage(f"--limit must be at least 1, not {limit}")
@@ -271,7 +296,7 @@ def _occurrences(text: str, term: str) -> int:
     return n
 
 
-def _results(session: Session, q: Query, found: list[tuple[int, int]]) -> list[dict[str, Any]]:
+def _results(session: Session, q: Query, found: list[tuple[int, int]]) -> list[SearchHit]:
     if not found:
         return []
     ids = [vid for vid, _ in found]
@@ -301,17 +326,13 @@ def _results(session: Session, q: Query, found: list[tuple[int, int]]) -> list[d
         _id, number, fetched_at, title, text, report, site, count, body = rows[vid]
         snippet, marks = make_snippet([text, *files.get(vid, ())], (*q.terms, *q.singles), (title, body))
         out.append(
-            {
-                **_report_dict(report, site, count),
-                "version": number,
-                "fetched_at": _iso(fetched_at),
-                "snippet": snippet,
-                "highlight": marks,
-                "rank": rank,
-            }
+            SearchHit(
+                **ReportRecord.fields_of(report, site, count),
+                version=number,
+                fetched_at=fetched_at,
+                snippet=snippet,
+                highlight=tuple((start, end) for start, end in marks),
+                rank=rank,
+            )
         )
     return out
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from archive.bounds import MAX_ID
 from archive.query import health
 from archive.query.coverage import coverage
-from archive.query.paging import check_window
+from archive.query.paging import Page, check_window
 from archive.query.reports import history, list_reports, show_report
 from archive.search.find import DEFAULT_LIMIT
 from archive.search.find import search as search_reports
@@ -39,7 +39,7 @@ from archive.web.params import (
 from archive.web.schemas import (
     CoveragePage,
     Problem,
-    ReportDetailOut,
+    ReportDetail,
     ReportPage,
     RunPage,
     SearchPage,
@@ -53,7 +53,7 @@ ReportId = Annotated[int, Path(ge=1, le=MAX_ID, description="The report's id.")]
 
 
 def _page(rows: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
-    """A page of a listing the query layer returns whole (coverage rows, sites): small, so cut here."""
+    """A page of a listing the query layer returns whole (coverage rows): small, so cut here."""
     check_window(limit, offset)
     return {"items": rows[offset : offset + limit], "total": len(rows), "limit": limit, "offset": offset}
 
@@ -86,7 +86,7 @@ def reports(
     return JSONResponse(page.to_json())
 
 
-@router.get("/reports/{report_id}", response_model=ReportDetailOut, summary="One report (`fazhi show --json`)")
+@router.get("/reports/{report_id}", response_model=ReportDetail, summary="One report (`fazhi show --json`)")
 def report(
     session: SessionDep,
     report_id: ReportId,
@@ -116,7 +116,7 @@ def search(
     limit: SearchLimit = DEFAULT_LIMIT,
     offset: SearchOffset = 0,
 ) -> JSONResponse:
-    return JSONResponse(run_search(session, q, site, region, year, kind, all_versions, limit, offset))
+    return JSONResponse(run_search(session, q, site, region, year, kind, all_versions, limit, offset).to_json())
 
 
 def run_search(
@@ -129,7 +129,7 @@ def run_search(
     all_versions: bool,
     limit: int,
     offset: int,
-) -> dict[str, Any]:
+) -> SearchPage:
     """One page of results: the search asked for one more than the page ends at, to know whether more follow."""
     found = search_reports(
         session,
@@ -141,12 +141,7 @@ def run_search(
         limit=offset + limit + 1,
         all_versions=all_versions,
     )
-    return {
-        "items": found[offset : offset + limit],
-        "limit": limit,
-        "offset": offset,
-        "more": len(found) > offset + limit,
-    }
+    return SearchPage(tuple(found[offset : offset + limit]), limit, offset, more=len(found) > offset + limit)
 
 
 @router.get("/coverage", response_model=CoveragePage, summary="Who published when (`fazhi coverage --json`)")
@@ -179,4 +174,4 @@ def sites(
 ) -> JSONResponse:
     # Health costs a few queries per site: only the sites of this page are looked at.
     rows = health.site_health(session, registry[offset : offset + limit])
-    return JSONResponse({"items": rows, "total": len(registry), "limit": limit, "offset": offset})
+    return JSONResponse(Page(tuple(rows), len(registry), limit, offset).to_json())

@@ -167,9 +167,10 @@ def search_page(
             context["problem"] = str(exc)
             status = 400
         else:
-            for hit in found["items"]:
-                hit["pieces"] = snippet_pieces(hit["snippet"], hit.get("highlight", []))
-            context["results"] = found
+            doc = found.to_json()
+            for hit in doc["items"]:
+                hit["pieces"] = snippet_pieces(hit["snippet"], hit["highlight"])
+            context["results"] = doc
     return templates.TemplateResponse(request, "search.html", context, status_code=status)
 
 
@@ -198,7 +199,7 @@ def coverage_page(request: Request, session: SessionDep, site: SiteParam = None)
 def sites_page(request: Request, session: SessionDep, registry: RegistryDep) -> Response:
     context = {
         "title": "站点",
-        "sites": health.site_health(session, registry),
+        "sites": [r.to_json() for r in health.site_health(session, registry)],
         "runs": [r.to_json() for r in health.list_runs(session, limit=RUNS_SHOWN).items],
     }
     return templates.TemplateResponse(request, "sites.html", context)
