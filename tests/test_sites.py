@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from archive.config import BUNDLED_SITES, Config
-from archive.registry.sites import EVIDENCE, RegistryError, load_registry, parse_registry, select_sites
+from archive.registry.entry import EVIDENCE
+from archive.registry.sites import RegistryError, load_registry, parse_registry, select_sites
 
 GOOD = """\
 sites:
