@@ -125,7 +125,15 @@ def test_hopeless_bytes_count_replacements() -> None:
 @pytest.mark.parametrize(
     "label,codec",
     [("GB2312", "gb18030"), ("gbk", "gb18030"), ("x-gbk", "gb18030"), ("UTF8", "utf-8"), ("utf-8", "utf-8"),
-     ("gb18030", "gb18030"), ("big5", "big5"), ("latin1", "cp1252"), ("nonsense", None)],
+     ("gb18030", "gb18030"), ("latin1", "cp1252"), ("nonsense", None),
+     # As browsers read them: Big5 as its superset Big5-HKSCS; HZ and x-user-defined are no text encoding.
+     ("big5", "big5hkscs"), ("hz-gb-2312", None), ("x-user-defined", None)],
 )  # fmt: skip
 def test_canonical_codec(label: str, codec: str | None) -> None:
     assert canonical_codec(label) == codec
+
+
+def test_hz_labelled_page_is_read_by_sniffing() -> None:
+    text = "杭州市余杭区2023年法治政府建设年度报告"
+    got = decode_html(f'<meta charset="hz-gb-2312"><p>{text}</p>'.encode("gb18030"))
+    assert text in got.text and got.encoding == "gb18030" and got.replacement_chars == 0

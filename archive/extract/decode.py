@@ -1,33 +1,30 @@
-"""Turn page bytes into text: find the encoding (BOM, HTTP header, meta, sniffing), survive wrong labels."""
+"""Turn page bytes into text: find the encoding (BOM, HTTP header, meta, sniffing), survive wrong labels.
+
+The BOM, the declarations and the encoding labels are read as browsers read them, by w3lib (Scrapy's own
+encoding library). What browsers do not do and Chinese portals need is ours: GB2312 and GBK widened to GB18030,
+a label the bytes contradict overruled (valid UTF-8 under a GBK label, GBK under a UTF-8 one, Chinese under a
+Latin one), and of the plausible codecs the one that leaves the fewest bytes unread.
+"""
 
 from __future__ import annotations
 
 import codecs
-import re
+import warnings
 from dataclasses import dataclass
 
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
+
 _REPLACEMENT = "\ufffd"
-# Where a declaration is trusted: near the top, as browsers look for it (Word's web pages put theirs there too).
+# Where a declaration is trusted: near the top (Word's web pages put theirs after a long style block, within it).
 _META_WINDOW = 4096
-_META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
-_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
-_HTTP_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 # Pages labelled gb2312 or gbk routinely hold characters only GB18030 has (rare name characters,
 # Extension A/B ideographs); GB18030 is a superset of both, so decoding with it loses nothing.
-_WIDEN = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "hz": "gb18030"}
-# WHATWG maps these labels to windows-1252; a Chinese page labelled so is almost always mislabelled.
-_LATIN = {"latin-1", "iso8859-1", "ascii", "cp1252"}
-# WHATWG labels Python's codec registry does not know.
-_ALIASES = {
-    "x-gbk": "gbk", "csgbk": "gbk", "windows-936": "gbk", "ms936": "gbk", "gb_2312": "gb2312",
-    "gb_2312-80": "gb2312", "csgb2312": "gb2312", "chinese": "gb2312", "iso-ir-58": "gb2312",
-    "csiso58gb231280": "gb2312", "unicode-1-1-utf-8": "utf-8", "x-unicode20utf8": "utf-8",
-}  # fmt: skip
+_WIDEN = {"gbk": "gb18030"}
+# WHATWG maps ISO-8859-1, ASCII and the like to windows-1252; a Chinese page labelled so is almost always mislabelled.
+_LATIN = "cp1252"
+# WHATWG encodings that are no text encoding: `replacement` (HZ, ISO-2022-CN: refused outright) and x-user-defined
+# (bytes as private-use characters). A page so labelled is decoded as if it declared nothing.
+_NO_TEXT = {"replacement", "x-user-defined"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +39,16 @@ class Decoded:
 
 def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     """Decode an HTML body as served, trusting BOM, then HTTP charset, then <meta>, then sniffing."""
-    for bom, codec in _BOMS:
-        if body.startswith(bom):
-            text = body[len(bom) :].decode(codec, errors="replace")
-            return Decoded(text, codec, text.count(_REPLACEMENT), declared=codec)
+    codec, bom = read_bom(body)
+    if codec is not None and bom is not None:
+        text = body[len(bom) :].decode(codec, errors="replace")
+        return Decoded(text, codec, text.count(_REPLACEMENT), declared=codec)
     declared = _http_charset(content_type) or meta_charset(body)
     if declared is None:
         return _sniff(body, None)
     if declared == "utf-8":
         return _declared_utf8(body)
-    if declared == "cp1252":
+    if declared == _LATIN:
         return _sniff(body, declared)
     if _is_real_utf8(body):
         # Valid multi-byte UTF-8 is practically never produced by GBK-encoded Chinese text,
@@ -65,34 +62,29 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
 
 
 def canonical_codec(label: str) -> str | None:
-    """The Python codec name for an encoding label, widened to GB18030 for GB2312/GBK; None if unknown."""
-    key = label.strip().lower()
+    """The Python codec name for an encoding label (WHATWG's labels, as browsers resolve them), widened to GB18030
+    for GB2312/GBK; None if the label names no encoding Python can decode."""
+    with warnings.catch_warnings():  # w3lib warns of labels it resolves only through Python's own aliases
+        warnings.simplefilter("ignore")
+        name = resolve_encoding(label.strip())
+    if name is None or name in _NO_TEXT:
+        return None
     try:
-        name = codecs.lookup(_ALIASES.get(key, key)).name
+        name = codecs.lookup(name).name
     except LookupError:
         return None
-    if name in _LATIN:
-        return "cp1252"
     return _WIDEN.get(name, name)
 
 
 def _http_charset(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    match = _HTTP_CHARSET.search(content_type)
-    return canonical_codec(match.group(1)) if match else None
+    label = http_content_type_encoding(content_type) if content_type else None
+    return canonical_codec(label) if label else None
 
 
 def meta_charset(body: bytes) -> str | None:
     """The codec a document declares in its head (a <meta> charset or an XML declaration), canonical; None if none."""
-    head = body[:_META_WINDOW]
-    for pattern in (_META_CHARSET, _XML_ENCODING):
-        match = pattern.search(head)
-        if match:
-            codec = canonical_codec(match.group(1).decode("ascii", errors="ignore"))
-            if codec:
-                return codec
-    return None
+    label = html_body_declared_encoding(body[:_META_WINDOW])
+    return canonical_codec(label) if label else None
 
 
 def _is_real_utf8(body: bytes) -> bool:
