@@ -140,7 +140,9 @@ def test_search_highlights_hits(browser: WebDriver, served: Served, shots: Path)
     open_page(browser, served, "/")
     box = browser.find_element(By.CSS_SELECTOR, "header form.quick-search input[name=q]")
     box.send_keys("行政复议")
+    page = browser.find_element(By.TAG_NAME, "html")
     box.submit()
+    WebDriverWait(browser, 20).until(staleness_of(page))  # the search page, not the one the form was on
     assert "/search?q=" in browser.current_url and browser.title.startswith("搜索: 行政复议")
     hits = browser.find_elements(By.CSS_SELECTOR, "ol.results li.hit")
     assert hits
