@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from archive.bundled import DEFAULT_REGISTRY, registry_path
 from archive.errors import BadUsage
 from archive.tunables import TUNABLES
 
@@ -18,7 +19,7 @@ DEFAULT_CRAWL_TIMEOUT = 3600.0  # seconds one site's crawl may take, unless its 
 # (100-200 MiB), and on SQLite the processes take turns to write. Not the default: on a shared 2-core machine two
 # processes spent more CPU per page than one and were not faster (bench/RESULTS.md, "Many sites").
 SITES_PER_CRAWL_PROCESS = 100
-BUNDLED_SITES = Path(__file__).resolve().parent / "registry" / "zhejiang.yaml"
+BUNDLED_SITES = DEFAULT_REGISTRY
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class Config:
                     raise BadUsage(f"{name} is not valid UTF-8 text") from None
         home = Path(env.get("FAZHI_HOME") or DEFAULT_HOME).expanduser()
         db_url = env.get("FAZHI_DB_URL") or f"sqlite:///{home / 'fazhi.db'}"
-        sites = Path(env["FAZHI_SITES"]).expanduser() if env.get("FAZHI_SITES") else BUNDLED_SITES
+        sites = registry_path(env["FAZHI_SITES"]) if env.get("FAZHI_SITES") else BUNDLED_SITES
         notify = tuple(env.get("FAZHI_NOTIFY", "").split())
         timeout = _seconds(env.get("FAZHI_CRAWL_TIMEOUT"), "FAZHI_CRAWL_TIMEOUT", DEFAULT_CRAWL_TIMEOUT)
         processes = _count(env.get("FAZHI_CRAWL_PROCESSES") or "1", "FAZHI_CRAWL_PROCESSES")
@@ -81,7 +82,7 @@ class Config:
             self,
             home=home or self.home,
             db_url=db_url or self.db_url,
-            sites_path=sites_path or self.sites_path,
+            sites_path=registry_path(sites_path) if sites_path else self.sites_path,
             notify_urls=notify_urls or self.notify_urls,
         )
 

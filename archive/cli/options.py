@@ -55,7 +55,10 @@ def config_options(*, sites: bool = False, notify: bool = False) -> Callable[[F]
 
 DB_OPTION = click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL of the archive [env FAZHI_DB_URL].")
 SITES_OPTION = click.option(
-    "--sites", "sites_path", type=click.Path(path_type=Path), help="Site registry YAML [env FAZHI_SITES]."
+    "--sites",
+    "sites_path",
+    type=click.Path(path_type=Path),
+    help="Site registry YAML, or a bundled one by name: zhejiang, china [env FAZHI_SITES].",
 )
 NOTIFY_OPTION = click.option(
     "--notify", "notify", multiple=True, metavar="URL", help="Apprise URL for alerts, repeatable [env FAZHI_NOTIFY]."

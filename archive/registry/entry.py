@@ -18,14 +18,26 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from archive.registry.sites import DEFAULT_DELAY
 from archive.registry.yamlfile import shown
 
-Platform = Literal["hanweb-jpage", "hanweb-jpaas", "trs", "static", "auto"]
+Platform = Literal["hanweb-jpage", "hanweb-jpaas", "trs", "gkmlpt", "static", "auto"]
 # How well an entry is known (never "checked live"; `fazhi sites check` is how a user with internet confirms it):
 # confirmed = a report URL on the government's own host was seen in a public source and the column is its column;
 # inferred = the column was derived (from another source's URL, or a mirror); host only = only the portal is known.
 Evidence = Literal["confirmed", "inferred", "host only"]
 # Ways of finding reports besides the start_urls: walking the 政府信息公开 column tree, the portal's site search.
 Discovery = Literal["tree", "search"]
+# The platform families a portal's URLs suggest (docs/registry.md): each read by these list platforms, or by
+# none yet (their lists are then read as plain pages, and `fazhi sites check` and coverage say so).
+Family = Literal["hanweb", "trs", "gkmlpt", "ucap", "anhui-public", "henan-govxxgk"]
+FAMILY_PLATFORMS: dict[str, tuple[str, ...]] = {
+    "hanweb": ("hanweb-jpage", "hanweb-jpaas"),
+    "trs": ("trs",),
+    "gkmlpt": ("gkmlpt",),
+    "ucap": (),
+    "anhui-public": (),
+    "henan-govxxgk": (),
+}
 PLATFORMS: tuple[str, ...] = get_args(Platform)
+FAMILIES: tuple[str, ...] = get_args(Family)
 EVIDENCE: tuple[str, ...] = get_args(Evidence)
 DISCOVERY: tuple[str, ...] = get_args(Discovery)
 MAX_DELAY = 600.0  # a longer delay is a typo (a crawl of forty pages would take seven hours)
@@ -38,6 +50,7 @@ RULES = {
     "division_code": "is not a GB/T 2260 code (6 digits)",
     "discover": f"must be a list of: {', '.join(DISCOVERY)}",
     "allowed_domains": "must be a list of host names",
+    "flags": "must be a list of texts",
 }
 
 
@@ -66,6 +79,8 @@ class SiteEntry(BaseModel):
     discover: list[Discovery] = []
     tree_urls: list[str] = []
     search_url: StrictStr | None = None
+    family: Family | None = None
+    flags: list[Annotated[StrictStr, Field(min_length=1)]] = []
 
     @field_validator("start_urls", "tree_urls", mode="before")
     @classmethod
@@ -132,6 +147,43 @@ def url_problem(url: Any) -> str | None:
     return None
 
 
+class Include(BaseModel):
+    """One item of `include:`: the sites of another registry, all or those a selector names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    registry: StrictStr = Field(min_length=1)  # a bundled registry's name (china, zhejiang) or a file's path
+    regions: list[Annotated[StrictStr, Field(min_length=1)]] = []  # sites whose region holds one of these
+    codes: list[str] = []  # a province's or city's division code takes its counties too
+    ids: list[Annotated[StrictStr, Field(min_length=1)]] = []
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _codes(cls, value: Any) -> Any:
+        codes = [value] if isinstance(value, str | int) else value
+        if not isinstance(codes, list) or not all(
+            not isinstance(c, bool) and re.fullmatch(r"\d{6}", str(c)) for c in codes
+        ):
+            raise _problem(f"{shown(value)} must be a list of 6-digit division codes")
+        return [str(c) for c in codes]
+
+
+def check_include(raw: dict[str, Any]) -> Include | tuple[str, str]:
+    """The checked include item, or the first problem as (field, reason)."""
+    try:
+        return Include.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        field = str(error["loc"][0]) if error["loc"] else "registry"
+        if error["type"] == "registry":
+            return field, str(error["ctx"]["reason"])
+        if error["type"] == "extra_forbidden":
+            return field, f"unknown field (known: {', '.join(Include.model_fields)})"
+        if error["type"] == "missing":
+            return field, "is required"
+        return field, f"{shown(error.get('input'))}: {error['msg']}"
+
+
 def cron_problem(expression: str) -> str | None:
     """Why `expression` is no cron expression the scheduler can run (its own parser decides), or None."""
     from apscheduler.triggers.cron import CronTrigger  # the scheduler's parser: what it accepts, it can run
@@ -167,10 +219,10 @@ def explain(error: ErrorDetails) -> tuple[str, str]:
     if kind == "string_pattern_mismatch":
         return field, f"{shown(value)} must match [a-z0-9-]+"
     if kind == "literal_error":
-        choices = {"platform": PLATFORMS, "evidence": EVIDENCE}.get(field, ())
+        choices = {"platform": PLATFORMS, "evidence": EVIDENCE, "family": FAMILIES}.get(field, ())
         return field, f"{shown(value)} is not one of: {', '.join(choices)}"
     if len(error["loc"]) > 1:  # an item of a list (allowed_domains)
-        return field, f"item {error['loc'][1]}: {shown(value)} is not a host name ({RULES.get(field, error['msg'])})"
+        return field, f"item {error['loc'][1]}: {shown(value)}: {RULES.get(field, error['msg'])}"
     if field in RULES:
         return field, f"{shown(value)} {RULES[field]}"
     if kind == "string_type":

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from archive.bundled import REGISTRIES, registry_path
 from archive.errors import ArchiveError
 from archive.registry.yamlfile import LINE, LINES, YamlError, parse_yaml, read_yaml, shown
 
@@ -47,36 +48,51 @@ class Site:
     tree_urls: tuple[str, ...] = ()
     # The site search, `{query}` standing for the search words (default: Hanweb's module/xxgk/search.jsp).
     search_url: str | None = None
+    family: str | None = None  # the platform family its URLs suggest (archive.registry.entry.FAMILIES)
+    flags: tuple[str, ...] = ()  # what looks wrong in the entry, in words (a host another government also has)
 
 
 class RegistryError(ArchiveError, ValueError):
     """The registry is invalid; the message gives file, line and reason. Bad configuration: exit 2."""
 
 
-def load_registry(path: Path) -> list[Site]:
+def load_registry(path: Path, *, included: bool = False) -> list[Site]:
+    path = registry_path(path)
     try:
         doc = read_yaml(path, "the site registry")
     except YamlError as exc:
         raise RegistryError(str(exc)) from None
-    return _sites(doc, str(path))
+    return _sites(doc, str(path), path.parent, included)
 
 
-def parse_registry(text: str, source: str = "<registry>") -> list[Site]:
+def parse_registry(text: str, source: str = "<registry>", base: Path | None = None) -> list[Site]:
+    """The sites of a registry's text; `base` is where the paths it includes are relative to (default: here)."""
     try:
         doc = parse_yaml(text, source)
     except YamlError as exc:
         raise RegistryError(str(exc)) from None
-    return _sites(doc, source)
+    return _sites(doc, source, base or Path.cwd(), False)
 
 
-def _sites(doc: Any, source: str) -> list[Site]:
-    if not isinstance(doc, dict) or not isinstance(doc.get("sites"), list):
-        raise RegistryError(f"{source}:1: the registry must be a mapping with a list under 'sites:'")
+def _sites(doc: Any, source: str, base: Path, included: bool) -> list[Site]:
+    if not isinstance(doc, dict) or not (isinstance(doc.get("sites"), list) or "include" in doc):
+        raise RegistryError(f"{source}:1: the registry must be a mapping with a list under 'sites:' or 'include:'")
     from archive.registry.entry import check_entry  # pydantic: loaded by the commands that read a registry only
 
     sites: list[Site] = []
     seen: dict[str, int] = {}
-    for index, raw in enumerate(doc["sites"]):
+    if "include" in doc:
+        if included:
+            raise RegistryError(f"{source}:{doc[LINES]['include']}: an included registry may not include others")
+        line = doc[LINES]["include"]
+        for site in _included(doc["include"], source, base, line):
+            if site.id in seen:
+                raise RegistryError(f"{source}:{line}: include: site '{site.id}' is used twice (taken twice)")
+            seen[site.id] = line
+            sites.append(site)
+    if not isinstance(doc.get("sites", []), list):
+        raise RegistryError(f"{source}:{doc[LINES]['sites']}: 'sites:' must be a list of sites")
+    for index, raw in enumerate(doc.get("sites", [])):
         if not isinstance(raw, dict):
             raise RegistryError(f"{source}: sites[{index}]: each site must be a mapping of fields")
         fail = _failure(source, index, raw)
@@ -94,14 +110,37 @@ def _sites(doc: Any, source: str) -> list[Site]:
     return sites
 
 
-def _failure(source: str, index: int, raw: dict[str, Any]) -> Callable[[str, str], RegistryError]:
+def _failure(source: str, index: int, raw: dict[str, Any], where: str = "sites") -> Callable[[str, str], RegistryError]:
     """How to fail on a field of entry `index`: at the line of the field, or of the entry when it has none."""
     lines: dict[str, int] = raw.get(LINES, {})
 
     def fail(field: str, reason: str) -> RegistryError:
-        return RegistryError(f"{source}:{lines.get(field, raw[LINE])}: sites[{index}].{field}: {reason}")
+        return RegistryError(f"{source}:{lines.get(field, raw[LINE])}: {where}[{index}].{field}: {reason}")
 
     return fail
+
+
+def _included(items: Any, source: str, base: Path, line: int) -> list[Site]:
+    """The sites `include:` takes from other registries: each item's registry, all or those it selects."""
+    from archive.registry.entry import check_include
+
+    if not isinstance(items, list):
+        raise RegistryError(f"{source}:{line}: 'include:' must be a list of registries to take sites from")
+    out: list[Site] = []
+    for index, raw in enumerate(items):
+        if not isinstance(raw, dict):
+            raise RegistryError(f"{source}:{line}: include[{index}]: each item must be a mapping (registry: ...)")
+        fail = _failure(source, index, raw, "include")
+        checked = check_include({k: v for k, v in raw.items() if k not in (LINE, LINES)})
+        if isinstance(checked, tuple):
+            raise fail(*checked)
+        named = REGISTRIES[checked.registry] if checked.registry in REGISTRIES else base / checked.registry
+        try:
+            sites = load_registry(named, included=True)
+        except RegistryError as exc:
+            raise fail("registry", f"cannot be included: {exc}") from None
+        out += select_sites(sites, checked.ids, regions=checked.regions, codes=checked.codes, fail=fail)
+    return out
 
 
 def _resolve(entry: SiteEntry, fail: Callable[[str, str], RegistryError]) -> Site:
@@ -146,6 +185,8 @@ def _resolve(entry: SiteEntry, fail: Callable[[str, str], RegistryError]) -> Sit
         discover=tuple(discover),
         tree_urls=tuple(tree_urls),
         search_url=search_url,
+        family=entry.family,
+        flags=tuple(entry.flags),
     )
 
 
@@ -195,13 +236,43 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def select_sites(sites: list[Site], ids: Sequence[str]) -> list[Site]:
-    """The sites named by `ids` (all when empty); an unknown id is a usage error."""
-    if not ids:
+def select_sites(
+    sites: list[Site],
+    ids: Sequence[str],
+    *,
+    regions: Sequence[str] = (),
+    codes: Sequence[str] = (),
+    fail: Callable[[str, str], RegistryError] | None = None,
+) -> list[Site]:
+    """The sites named by `ids`, or whose region holds one of `regions`, or whose division code is one of `codes`
+    (a province's or a city's code takes its counties too); all when none is given. A selector that matches
+    nothing is a mistake (a typo would otherwise select nothing, silently): RegistryError, through `fail` if given."""
+    if not (ids or regions or codes):
         return list(sites)
     by_id = {s.id: s for s in sites}
     wanted = list(dict.fromkeys(ids))  # a site named twice is crawled once
     unknown = [i for i in wanted if i not in by_id]
     if unknown:
-        raise RegistryError(f"unknown site id(s): {', '.join(unknown)} (known: {', '.join(by_id)})")
-    return [by_id[i] for i in wanted]
+        known = ", ".join(list(by_id)[:20]) + (" …" if len(by_id) > 20 else "")
+        message = f"unknown site id(s): {', '.join(unknown)} (known: {known})"
+        raise fail("ids", message) if fail else RegistryError(message)
+    chosen = {i: by_id[i] for i in wanted}
+    selectors = [("regions", r, [s for s in sites if r in s.region]) for r in regions]
+    selectors += [("codes", c, [s for s in sites if _within(s.division_code, c)]) for c in codes]
+    for field, selector, found in selectors:
+        if not found:
+            message = f"{selector!r} matches no site's {'region' if field == 'regions' else 'division code'}"
+            raise fail(field, message) if fail else RegistryError(message)
+        chosen.update((s.id, s) for s in found)
+    return list(chosen.values())
+
+
+def _within(code: str | None, selector: str) -> bool:
+    """Whether division `code` is `selector` or lies in it (440000 holds 44xxxx, 440100 holds 4401xx)."""
+    if not code:
+        return False
+    if selector.endswith("0000"):
+        return code[:2] == selector[:2]
+    if selector.endswith("00"):
+        return code[:4] == selector[:4]
+    return code == selector
