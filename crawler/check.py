@@ -4,7 +4,8 @@
 for every crawl) that reads only the first page of each column, tree root and site search of the chosen sites,
 and prints one `FAZHI-CHECK {json}` line per site. Nothing is archived: no pipeline, no run record, no exchanges.
 Verdicts: ok, unreachable, blocked (412/403 or a JavaScript challenge), moved (404/410 or redirected to another
-page), wrong platform (the registry names another protocol than the page speaks), no candidates.
+page), wrong platform (the registry names another protocol than the page speaks), unread family (a portal of a
+platform family whose lists fazhi cannot read yet), no candidates.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from archive.entrypoints import SETTINGS_MODULE
 from archive.extract import title_may_be_report
 from archive.lists import ListParseError, detect_platform, get_adapter
 from archive.lists.discovery import is_column, report_links, search_url
+from archive.registry.entry import FAMILY_PLATFORMS
 from archive.registry.sites import RegistryError, Site, load_registry, select_sites
 from crawler.addons import ScopeAddon
 
@@ -59,6 +61,7 @@ class SiteCheck:
     name: str
     evidence: str | None
     platform: str  # as the registry says
+    family: str | None = None  # as the registry says
     pages: list[PageCheck] = field(default_factory=list)
 
     def verdict(self) -> tuple[str, str]:
@@ -78,6 +81,9 @@ class SiteCheck:
             return "moved", f"{moved[0].url}: {moved[0].problem}{elsewhere}"
         if self.platform != "auto" and detected and self.platform not in detected:
             return "wrong platform", f"registry says {self.platform}, the column speaks {', '.join(detected)}"
+        if self.family is not None and not FAMILY_PLATFORMS.get(self.family, ("?",)):
+            # Its lists are read as plain pages at best: say so rather than let "no candidates" stand unexplained.
+            return "unread family", f"a {self.family} portal, whose lists fazhi cannot read yet; {counts}"
         if candidates == 0:
             return "no candidates", f"reachable ({', '.join(detected) or 'no list'}), {counts}"
         return "ok", f"{', '.join(detected) or 'unknown platform'}, {counts}"
@@ -89,6 +95,7 @@ class SiteCheck:
             "name": self.name,
             "evidence": self.evidence,
             "platform": self.platform,
+            "family": self.family,
             "detected_platform": ", ".join(sorted({p.platform for p in self.pages if p.platform})) or None,
             "status": status,
             "message": message,
@@ -104,7 +111,7 @@ class CheckSpider(scrapy.Spider):
     def __init__(self, sites: list[Site] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sites = sites or []
-        self.checks = {s.id: SiteCheck(s.id, s.name, s.evidence, s.platform) for s in self.sites}
+        self.checks = {s.id: SiteCheck(s.id, s.name, s.evidence, s.platform, s.family) for s in self.sites}
         self.allowed_domains = sorted({d for s in self.sites for d in s.allowed_domains})
         self.start_urls = [u for s in self.sites for u in (*s.start_urls, *s.tree_urls)]
 

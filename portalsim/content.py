@@ -56,7 +56,20 @@ SPECS: dict[str, SiteSpec] = {
         "/list.jsp?page=1",
         "上城区",
     ),
+    # Not among the default sites: a Guangdong county on the province's 政府信息公开 platform, for its own tests.
+    "tianhe": SiteSpec(
+        "tianhe",
+        "广州市天河区人民政府",
+        "广东省广州市天河区",
+        "440106",
+        "gkmlpt",
+        "utf-8",
+        "UTF-8",
+        "/gkmlpt/index",
+        "天河区",
+    ),
 }
+# The sites a simulator runs unless told which (tianhe is asked for by name).
 SITE_ORDER: tuple[str, ...] = ("yuhang", "dinghai", "putuo", "shangcheng")
 
 YUHANG_COLUMN = 1229174959
@@ -90,6 +103,11 @@ def _putuo_path(key: str, when: dt.datetime) -> str:
 
 def _static_path(key: str, when: dt.datetime) -> str:
     return f"/xxgk/{when:%Y%m}/t{when:%Y%m%d}_{stable_id('shangcheng' + key, 6)}.html"
+
+
+def _gkmlpt_path(key: str, when: dt.datetime) -> str:
+    post_id = 5_000_000 + stable_id("tianhe" + key, 6)
+    return f"/gkmlpt/content/{post_id // 1_000_000}/{post_id // 1000}/post_{post_id}.html"
 
 
 def _with_noise(
@@ -205,6 +223,21 @@ def _shangcheng() -> list[Article]:
     return _with_noise("上城区", [report], 25, _static_path)
 
 
+def _tianhe() -> list[Article]:
+    when = dt.datetime(2024, 3, 27, 16, 25)
+    report = Article(
+        "report-2023",
+        "广州市天河区2023年法治政府建设年度报告",
+        when,
+        "广州市天河区人民政府",
+        seed_text("shangcheng_2021.txt"),
+        _gkmlpt_path("report-2023", when),
+        kind="annual_report",
+        year=2023,
+    )
+    return _with_noise("天河区", [report], 30, _gkmlpt_path)
+
+
 _TWIN_DEPARTMENTS = (
     ("justice", "区司法局", "全年办理法律援助案件1046件，开展人民调解4387次，调解成功率达98.6%"),
     ("finance", "区财政局", "全年审查政府采购合同612份，完成财政投资评审项目138个，审减资金1.27亿元"),
@@ -254,6 +287,7 @@ _BUILDERS: dict[str, Callable[[], list[Article]]] = {
     "dinghai": _dinghai,
     "putuo": _putuo,
     "shangcheng": _shangcheng,
+    "tianhe": _tianhe,
 }
 
 
@@ -262,6 +296,7 @@ _PATHS: dict[str, Callable[[str, dt.datetime], str]] = {
     "dinghai": _trs_path,
     "putuo": _putuo_path,
     "shangcheng": _static_path,
+    "tianhe": _gkmlpt_path,
 }
 
 

@@ -22,7 +22,7 @@ class PortalSim:
         ids = list(sites) if sites is not None else list(SITE_ORDER)
         unknown = [s for s in ids if s not in SPECS]
         if unknown:
-            raise ValueError(f"unknown site(s) {unknown}; known: {', '.join(SITE_ORDER)}")
+            raise ValueError(f"unknown site(s) {unknown}; known: {', '.join(SPECS)}")
         self._servers: dict[str, SiteServer] = {}
         for n, site_id in enumerate(ids):
             port = port_base + n if port_base is not None else 0

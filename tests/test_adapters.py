@@ -332,7 +332,7 @@ def test_detect_platform(name: str, url: str, platform: str) -> None:
 
 
 def test_registry_and_unknown_platform() -> None:
-    assert set(ADAPTERS) == {"hanweb-jpage", "hanweb-jpaas", "trs", "static"}
+    assert set(ADAPTERS) == {"hanweb-jpage", "hanweb-jpaas", "trs", "gkmlpt", "static"}
     assert all(get_adapter(name).name == name for name in ADAPTERS)
     with pytest.raises(ValueError, match=r"unknown list platform 'auto'.*hanweb-jpage"):
         get_adapter("auto")
@@ -405,7 +405,9 @@ def _walk(platform: str, start_url: str) -> list[Entry]:
 
 def test_adapters_walk_every_simulated_column() -> None:
     portalsim = pytest.importorskip("portalsim")
-    with portalsim.PortalSim() as sim:
+    from portalsim.content import SPECS
+
+    with portalsim.PortalSim(sites=list(SPECS)) as sim:  # the default sites and those asked for by name
         assert {site.platform for site in sim.sites} == set(ADAPTERS)
         for site in sim.sites:
             start, content_type = _fetch(ListRequest(site.start_url))

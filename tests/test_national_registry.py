@@ -139,3 +139,18 @@ def test_the_bundled_registries_answer_to_their_names(tmp_path: Path, monkeypatc
     monkeypatch.chdir(tmp_path)
     (tmp_path / "china").write_text("sites: []\n", encoding="utf-8")
     assert Config.from_env({"FAZHI_SITES": "china"}).sites_path == Path("china")  # a file of the name wins
+
+
+def test_every_family_is_read_by_list_platforms_that_exist_or_named_unread(china: list[Site]) -> None:
+    from archive.lists import ADAPTERS
+    from archive.registry.entry import FAMILIES, FAMILY_PLATFORMS
+    from crawler.check import PageCheck, SiteCheck
+
+    assert set(FAMILY_PLATFORMS) == set(FAMILIES)
+    assert all(p in ADAPTERS for platforms in FAMILY_PLATFORMS.values() for p in platforms)
+    assert {s.family for s in china} >= {"hanweb", "trs", "gkmlpt", "ucap", "anhui-public"}
+    page = PageCheck("tree", "https://www.example.gov.cn/", status=200, platform="static", entries=30)
+    unread = SiteCheck("x", "某县人民政府", "host only", "auto", "ucap", [page])
+    assert unread.verdict()[0] == "unread family" and "ucap" in unread.verdict()[1]
+    assert unread.record()["family"] == "ucap"
+    assert SiteCheck("y", "某县人民政府", "host only", "auto", "trs", [page]).verdict()[0] == "no candidates"

@@ -11,7 +11,7 @@ import click
 from rich.text import Text
 
 from archive.cli.main import cli
-from archive.cli.options import config_options, json_option
+from archive.cli.options import REGION_OPTION, config_options, json_option
 from archive.cli.render import (
     ProgressPrinter,
     console,
@@ -29,9 +29,11 @@ if TYPE_CHECKING:
 
 @cli.command()
 @click.argument("site_ids", nargs=-1)
+@REGION_OPTION
 @config_options(sites=True, notify=True)
-def crawl(site_ids: tuple[str, ...], config: Config) -> None:
-    """Crawl SITE_IDS (all registry sites when none), archive what is new or changed, send alerts.
+def crawl(site_ids: tuple[str, ...], regions: tuple[str, ...], config: Config) -> None:
+    """Crawl SITE_IDS and the sites of each --region (all registry sites when none), archive what is new or
+    changed, send alerts.
 
     Exit 0 when every site was crawled cleanly; 1 when some site or page failed or an alert did not go out (each
     failure is printed), a site ran past its time limit or the crawl was stopped (SIGTERM/SIGINT: the crawler stops
@@ -42,7 +44,7 @@ def crawl(site_ids: tuple[str, ...], config: Config) -> None:
     from archive.cli.render import ProgressPrinter, print_crawl
     from archive.runner.crawl import crawl as crawl_sites
 
-    report = crawl_sites(config, site_ids, ProgressPrinter())
+    report = crawl_sites(config, site_ids, ProgressPrinter(), regions=regions)
     print_crawl(report, notify=bool(config.notify_urls))
     sys.exit(report.returncode)
 

@@ -60,6 +60,13 @@ SITES_OPTION = click.option(
     type=click.Path(path_type=Path),
     help="Site registry YAML, or a bundled one by name: zhejiang, china [env FAZHI_SITES].",
 )
+REGION_OPTION = click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    metavar="TEXT",
+    help="The registry's sites whose region holds TEXT (广东省, 杭州市); repeatable.",
+)
 NOTIFY_OPTION = click.option(
     "--notify", "notify", multiple=True, metavar="URL", help="Apprise URL for alerts, repeatable [env FAZHI_NOTIFY]."
 )

@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from archive.cli.main import cli
-from archive.cli.options import archive_session, config_options, json_option
+from archive.cli.options import REGION_OPTION, archive_session, config_options, json_option
 from archive.cli.render import console, err_console, print_json
 from archive.clock import ZONE_LABEL, local
 from archive.config import Config
@@ -18,19 +18,20 @@ from archive.vocab import NEVER_RUN, RunStatus, label
 
 
 @cli.group(invoke_without_command=True)
+@REGION_OPTION
 @json_option
 @config_options(sites=True)
 @click.pass_context
-def sites(ctx: click.Context, as_json: bool, config: Config) -> None:
+def sites(ctx: click.Context, regions: tuple[str, ...], as_json: bool, config: Config) -> None:
     """The registry's sites with their health: last run, last good run, failures in a row, next scheduled run.
 
     `fazhi sites check` checks the entries against the portals themselves."""
     if ctx.invoked_subcommand is not None:
         return
     from archive.query import health
-    from archive.registry.sites import load_registry
+    from archive.registry.sites import load_registry, select_sites
 
-    registry = load_registry(config.sites_path)
+    registry = select_sites(load_registry(config.sites_path), (), regions=regions)
     with archive_session(config) as session:
         rows = [r.to_json() for r in health.site_health(session, registry)]
     if as_json:

@@ -24,7 +24,7 @@ from archive.lists.base import Entry
 QUERY = "法治政府建设"
 # Link texts of the disclosure tree's branches and leaves under which the reports were seen filed
 # (shared research notes: 法治政府建设报告, 法治政府年报, 规划计划>计划总结, 政策文件>其他文件, 重点工作 …).
-_BRANCH = re.compile(
+BRANCH = re.compile(
     r"信息公开|公开目录|主动公开|法治|依法|年报|年度报告|工作报告|规划计划|计划总结|政策文件|政府文件|其他文件"
     r"|重点工作|政府建设|工作信息|行政权力|政务专题|专题专栏|通知公告"
 )
@@ -52,7 +52,7 @@ def branch_links(url: str, body: bytes, content_type: str | None = None) -> list
         text = squash(anchor.text_content() or anchor.get("title") or "")
         if not target or not text or urlsplit(target).hostname != host or _ARTICLE.search(urlsplit(target).path):
             continue
-        if _BRANCH.search(text) and target.split("#")[0] != url:
+        if BRANCH.search(text) and target.split("#")[0] != url:
             out.setdefault(target.split("#")[0], Link(target.split("#")[0], text))
     return list(out.values())
 

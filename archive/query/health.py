@@ -72,6 +72,10 @@ class SiteHealth(Record):
     last_status: RunStatus | None
     consecutive_failures: int
     """Finished runs in a row that failed (a run stopped from outside does not count)."""
+    family: str | None = None
+    """The platform family the registry entry's URLs suggest (hanweb, trs, gkmlpt, ucap ...)."""
+    flags: tuple[str, ...] = ()
+    """What looks wrong in the registry entry (a host another government also has), in words."""
 
 
 def list_runs(
@@ -137,6 +141,8 @@ def site_health(session: Session, sites: Iterable[Site]) -> list[SiteHealth]:
                 last_ok,
                 RunStatus(last.status) if last else None,
                 failures,
+                site.family,
+                site.flags,
             )
         )
     return out

@@ -36,8 +36,10 @@ def crawl(
     *,
     stop: threading.Event | None = None,
     archive: Archive | None = None,
+    regions: Sequence[str] = (),
 ) -> CrawlReport:
-    """Crawl `site_ids` (all registry sites when empty) and send the alerts it made.
+    """Crawl `site_ids` and the sites whose region holds one of `regions` (all registry sites when both are empty)
+    and send the alerts it made.
 
     Raises an ArchiveError before anything is fetched for a notify URL Apprise cannot read, or an archive that
     cannot be written. `stop`, when set, ends the crawl gracefully (the scheduler's shutdown). `archive` is the
@@ -48,7 +50,9 @@ def crawl(
     except ValueError as exc:
         raise BadUsage(str(exc)) from None
     # The registry and the site ids first: a refused registry leaves nothing behind, not even an empty archive.
-    select_sites(load_registry(config.sites_path), site_ids)
+    chosen = select_sites(load_registry(config.sites_path), site_ids, regions=regions)
+    if regions:
+        site_ids = [s.id for s in chosen]
     # Before anything is fetched: an empty database gets the schema, and an archive that is out of date, foreign
     # or read-only is refused now rather than after the whole crawl.
     with nullcontext(archive) if archive is not None else Archive.open(config, write=True) as opened:
