@@ -77,11 +77,13 @@ def coverage(
     site: str | None = None,
     today: dt.date | None = None,
     completeness: bool = False,
+    region: str | None = None,
 ) -> list[CoverageRow]:
     """Rows by site, then year: from the earliest year any annual report covers to the year just ended.
 
     The year just ended always appears: before 1 April its unpublished reports are `pending`, from 2 April on
-    `missing`. The current year does not (no report on it can exist yet). `year` asks for that year alone.
+    `missing`. The current year does not (no report on it can exist yet). `year` asks for that year alone;
+    `region`, the sites whose region holds it (广东省, 杭州市).
     Of several annual reports on one site and year (a joint report and the 司法局's), the one published first
     counts, the lower report id breaking a tie. `today` is a Beijing date; it is injectable for tests.
     """
@@ -91,11 +93,15 @@ def coverage(
         sites_stmt = sites_stmt.where(Site.id == site)
     if site:
         require_site(session, site)
+    if region:
+        sites_stmt = sites_stmt.where(Site.region.contains(region, autoescape=True))
     sites = list(session.scalars(sites_stmt))
 
     reports_stmt = select(Report).where(Report.kind == COUNTED_KIND, Report.year.is_not(None))
     if site:
         reports_stmt = reports_stmt.where(Report.site_id == site)
+    if region:
+        reports_stmt = reports_stmt.where(Report.site_id.in_(sites_stmt.with_only_columns(Site.id)))
     best: dict[tuple[str, int], _Candidate] = {}
     for report in session.scalars(reports_stmt):
         assert report.year is not None

@@ -6,7 +6,7 @@ search as `{items, limit, offset, more}`, since a search is ranked, not counted.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from archive.bounds import MAX_ID
 from archive.query import health
 from archive.query.coverage import coverage
+from archive.query.national import by_area
 from archive.query.paging import Page, check_window
 from archive.query.reports import history, list_reports, show_report
 from archive.search.find import DEFAULT_LIMIT
@@ -37,6 +38,7 @@ from archive.web.params import (
     YearParam,
 )
 from archive.web.schemas import (
+    AreaPage,
     CoveragePage,
     Problem,
     ReportDetail,
@@ -155,6 +157,24 @@ def coverage_rows(
 ) -> JSONResponse:
     rows = coverage(session, year=year, site=site, completeness=completeness)
     return JSONResponse(_page([r.to_dict(completeness) for r in rows], limit, offset))
+
+
+@router.get(
+    "/coverage/areas",
+    response_model=AreaPage,
+    summary="Coverage per province or city (`fazhi coverage --by province --json`)",
+)
+def coverage_areas(
+    session: SessionDep,
+    by: Annotated[Literal["province", "city"], Query(description="Count per province, or per city.")] = "province",
+    region: RegionParam = None,
+    year: YearParam = None,
+    limit: LimitParam = DEFAULT_PAGE_SIZE,
+    offset: OffsetParam = 0,
+) -> JSONResponse:
+    areas = by_area(coverage(session, year=year, region=region), by)
+    check_window(limit, offset)
+    return JSONResponse(Page(tuple(areas[offset : offset + limit]), len(areas), limit, offset).to_json())
 
 
 @router.get("/runs", response_model=RunPage, summary="Crawl runs, newest first (`fazhi runs --json`)")

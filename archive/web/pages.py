@@ -16,9 +16,11 @@ from archive.extract.sections import REQUIRED
 from archive.query import health
 from archive.query.browse import facets
 from archive.query.coverage import coverage
+from archive.query.national import by_area
 from archive.query.reports import get_version, history, list_reports, show_report
 from archive.vocab import CoverageStatus
 from archive.web.api import run_search
+from archive.web.chinamap import province_map
 from archive.web.deps import RegistryDep, SessionDep
 from archive.web.params import (
     DEFAULT_PAGE_SIZE,
@@ -175,8 +177,10 @@ def search_page(
 
 
 @router.get("/coverage", name="coverage")
-def coverage_page(request: Request, session: SessionDep, site: SiteParam = None) -> Response:
-    rows = coverage(session, site=site)
+def coverage_page(
+    request: Request, session: SessionDep, site: SiteParam = None, region: RegionParam = None
+) -> Response:
+    rows = coverage(session, site=site, region=region)
     years = sorted({r.year for r in rows})
     grid: dict[str, dict[int, Any]] = defaultdict(dict)
     regions: dict[str, str] = {}
@@ -191,8 +195,31 @@ def coverage_page(request: Request, session: SessionDep, site: SiteParam = None)
         "regions": regions,
         "counts": [(str(s), counts.get(s, 0)) for s in CoverageStatus],
         "site": site,
+        "region": region,
     }
     return templates.TemplateResponse(request, "coverage.html", context)
+
+
+@router.get("/coverage/areas", name="coverage_areas")
+def coverage_areas_page(
+    request: Request, session: SessionDep, region: RegionParam = None, year: YearParam = None
+) -> Response:
+    """The country by province, or a province by city: each area's share of governments that published."""
+    by = "city" if region else "province"
+    rows = coverage(session, region=region)
+    years = sorted({r.year for r in rows})
+    chosen = year if year in years else (years[-1] if years else None)
+    areas = [a for a in by_area(rows, by) if a.year == chosen]
+    context = {
+        "title": f"{region or '全国'}年度报告公开情况",
+        "region": region,
+        "by": by,
+        "years": years,
+        "year": chosen,
+        "areas": [a.to_json() for a in areas],
+        "map": province_map({a.area: a.published_share for a in areas}) if by == "province" and areas else None,
+    }
+    return templates.TemplateResponse(request, "areas.html", context)
 
 
 @router.get("/sites", name="sites")

@@ -7,11 +7,13 @@ from pydantic import BaseModel, ConfigDict
 
 from archive.query.coverage import CoverageRow
 from archive.query.health import RunRecord, SiteHealth
+from archive.query.national import AreaCoverage
 from archive.query.paging import Page
 from archive.query.reports import ReportDetail, ReportRecord, VersionRecord
 from archive.search.find import SearchPage
 
 __all__ = [
+    "AreaPage",
     "CoveragePage",
     "Problem",
     "ReportDetail",
@@ -27,6 +29,7 @@ VersionPage = Page[VersionRecord]
 CoveragePage = Page[CoverageRow]
 RunPage = Page[RunRecord]
 SitePage = Page[SiteHealth]
+AreaPage = Page[AreaCoverage]
 
 
 class Problem(BaseModel):
