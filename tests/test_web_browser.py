@@ -230,6 +230,25 @@ def test_coverage_matrix(browser: WebDriver, served: Served, shots: Path) -> Non
     assert "2023" in browser.find_element(By.CSS_SELECTOR, "h1.report-title").text
 
 
+def test_national_map_drills_down_to_cities(browser: WebDriver, served: Served, shots: Path) -> None:
+    open_page(browser, served, "/")
+    follow(browser, browser.find_element(By.LINK_TEXT, "全国"))
+    drawn = browser.find_element(By.CSS_SELECTOR, "svg.china-map")
+    assert drawn.is_displayed() and drawn.size["width"] >= 600 and drawn.size["height"] >= 400
+    provinces = browser.find_elements(By.CSS_SELECTOR, "svg.china-map path")
+    assert len(provinces) >= 31
+    zhejiang = browser.find_element(By.CSS_SELECTOR, 'svg.china-map a[href="/coverage/areas?region=浙江省"] path')
+    assert zhejiang.get_attribute("class") != "share-none"
+    assert {p.get_attribute("class") for p in provinces} - {zhejiang.get_attribute("class")} == {"share-none"}
+    image = screenshot(browser, shots, "national")
+    assert has_colour(image, (0xD9, 0xD9, 0xD9), at_least=5000), "the provinces without sites are not drawn"
+    row = browser.find_element(By.CSS_SELECTOR, "table.areas tbody tr")
+    assert row.get_attribute("data-area") == "浙江省"
+    follow(browser, row.find_element(By.TAG_NAME, "a"))
+    cities = [r.get_attribute("data-area") for r in browser.find_elements(By.CSS_SELECTOR, "table.areas tbody tr")]
+    assert cities == ["浙江省杭州市", "浙江省舟山市"]
+
+
 def test_sites_and_runs(browser: WebDriver, served: Served, shots: Path) -> None:
     open_page(browser, served, "/sites")
     sites = browser.find_elements(By.CSS_SELECTOR, "table.sites tr.site")
