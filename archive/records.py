@@ -24,16 +24,25 @@ class Record:
     __pydantic_config__: ClassVar[dict[str, Any]] = {"use_attribute_docstrings": True}
 
     def to_json(self) -> dict[str, Any]:
-        return {f.name: jsonable(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+        cls = type(self)
+        names = _NAMES.get(cls) or _NAMES.setdefault(cls, tuple(f.name for f in fields(cls)))  # type: ignore[arg-type]
+        return {name: jsonable(getattr(self, name)) for name in names}
+
+
+# Each record class's field names, read once: a national coverage listing turns some 20,000 rows into JSON.
+_NAMES: dict[type, tuple[str, ...]] = {}
+_PLAIN = (str, int, float, bool, type(None))
 
 
 def jsonable(value: Any) -> Any:
     """`value` in its JSON form (see the module's docstring)."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Record):
         return value.to_json()
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, str | int | float | bool) or value is None:
+    if isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, dt.datetime):
         return iso(value)

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from archive.cli.main import cli
-from archive.cli.options import YEAR, archive_session, config_options
-from archive.cli.render import console, print_json
+from archive.cli.options import YEAR, archive_connection, archive_session, config_options
+from archive.cli.render import aligned, console, print_json
 from archive.config import Config
 from archive.errors import BadUsage
 from archive.vocab import CoverageStatus, label
@@ -71,8 +72,9 @@ def coverage_command(
         raise BadUsage("--completeness counts each report's sections; it does not go with --by")
     from archive.query.coverage import coverage
 
-    with archive_session(config) as session:
-        rows = coverage(session, year=year, site=site, completeness=completeness, region=region)
+    # Counting sections reads the texts through the ORM; the rest are plain rows, read without loading it.
+    with archive_session(config) if completeness else archive_connection(config) as reader:
+        rows = coverage(reader, year=year, site=site, completeness=completeness, region=region)
     if by:
         _print_areas(rows, by, as_json, as_csv)
         return
@@ -140,15 +142,13 @@ def _print_areas(rows: Sequence[CoverageRow], by: str, as_json: bool, as_csv: bo
         console.print("no sites in the archive")
 
 
-def coverage_table(rows: Sequence[CoverageRow], completeness: bool = False) -> Table:
+def coverage_table(rows: Sequence[CoverageRow], completeness: bool = False) -> Text:
     from archive.extract.sections import REQUIRED
 
-    table = Table(title="Annual report coverage (due 1 April of the next year)")
     columns = ["site", "region", "year", "status", "published", "due", "report"]
     if completeness:
         columns.append(f"sections /{len(REQUIRED)}")
-    for col in columns:
-        table.add_column(col, no_wrap=col != "region")
+    lines = []
     for r in rows:
         published = r.published_date.isoformat() if r.published_date else ""
         if r.date_source == "first_seen":
@@ -164,8 +164,9 @@ def coverage_table(rows: Sequence[CoverageRow], completeness: bool = False) -> T
         ]
         if completeness:
             cells.append(_sections_cell(r))
-        table.add_row(*cells, style=STATUS_STYLES[r.status])
-    return table
+        lines.append(cells)
+    title = "Annual report coverage (due 1 April of the next year)"
+    return aligned(title, columns, lines, [STATUS_STYLES[r.status] for r in rows])
 
 
 def _sections_cell(row: CoverageRow) -> str:

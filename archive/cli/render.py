@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -58,6 +59,24 @@ def plain(text: str, style: str = "") -> Text:
     """Archived or portal text as a Text of its own, made inert: for Text built up piece by piece, which does not
     pass through the console's render_str."""
     return Text(shown(text), style=style)
+
+
+def aligned(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], styles: Sequence[str]) -> Text:
+    """A long listing as aligned columns (wide characters counted as two): Rich's Table measures every cell of
+    every row and took 0.6 s for a province's thousand coverage rows; this takes a few milliseconds. Each row in
+    its style; cells made inert."""
+    cells = [[shown(c) for c in row] for row in rows]
+    widths = [max([cell_len(h), *(cell_len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v + " " * (w - cell_len(v)) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    text = Text(title + "\n", style="italic")
+    text.append(line(headers) + "\n", style="bold")
+    for row, style in zip(cells, styles, strict=True):
+        text.append(line(row) + "\n", style=style)
+    text.rstrip()
+    return text
 
 
 def marked(mark: tuple[str, str], message: str) -> Text:

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, func, select
 
 from archive.clock import TIMEZONE
 from archive.clock import today as today_in_beijing
-from archive.extract.sections import REQUIRED, outline_report
 from archive.query.reports import require_site
 from archive.records import Record
-from archive.store.models import Report, Site, Version
+from archive.store.tables import report
+from archive.store.tables import site as site_table
 from archive.vocab import CoverageStatus as Status
 from archive.vocab import Kind
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from archive.query.reports import Reader
 
 COUNTED_KIND = Kind.ANNUAL_REPORT.value
 
@@ -72,7 +76,7 @@ class _Candidate:
 
 
 def coverage(
-    session: Session,
+    session: Reader,
     year: int | None = None,
     site: str | None = None,
     today: dt.date | None = None,
@@ -88,25 +92,30 @@ def coverage(
     counts, the lower report id breaking a tie. `today` is a Beijing date; it is injectable for tests.
     """
     today = today or today_in_beijing()
-    sites_stmt = select(Site).order_by(Site.id)
+    # Columns, not ORM objects: a national archive has tens of thousands of reports, and this reads them all.
+    sites_stmt = select(site_table.c.id, site_table.c.region).order_by(site_table.c.id)
     if site:
-        sites_stmt = sites_stmt.where(Site.id == site)
+        sites_stmt = sites_stmt.where(site_table.c.id == site)
     if site:
         require_site(session, site)
     if region:
-        sites_stmt = sites_stmt.where(Site.region.contains(region, autoescape=True))
-    sites = list(session.scalars(sites_stmt))
+        sites_stmt = sites_stmt.where(site_table.c.region.contains(region, autoescape=True))
+    # Core rows: the ORM's row processing would cost more than the query here (and `fazhi coverage` runs on a
+    # connection, never loading the ORM, unless it reads the texts for --completeness).
+    conn = session if isinstance(session, Connection) else session.connection()
+    sites = conn.execute(sites_stmt).all()
 
-    reports_stmt = select(Report).where(Report.kind == COUNTED_KIND, Report.year.is_not(None))
+    reports_stmt = select(
+        report.c.id, report.c.site_id, report.c.year, report.c.published_date, report.c.first_seen_at
+    ).where(report.c.kind == COUNTED_KIND, report.c.year.is_not(None))
     if site:
-        reports_stmt = reports_stmt.where(Report.site_id == site)
+        reports_stmt = reports_stmt.where(report.c.site_id == site)
     if region:
-        reports_stmt = reports_stmt.where(Report.site_id.in_(sites_stmt.with_only_columns(Site.id)))
+        reports_stmt = reports_stmt.where(report.c.site_id.in_(sites_stmt.with_only_columns(site_table.c.id)))
     best: dict[tuple[str, int], _Candidate] = {}
-    for report in session.scalars(reports_stmt):
-        assert report.year is not None
-        candidate = _candidate(report)
-        key = (report.site_id, report.year)
+    for found in conn.execute(reports_stmt):
+        candidate = _candidate(found.id, found.published_date, found.first_seen_at)
+        key = (found.site_id, found.year)
         held = best.get(key)
         if held is None or (candidate.published, candidate.report_id) < (held.published, held.report_id):
             best[key] = candidate
@@ -116,33 +125,30 @@ def coverage(
     else:
         last = today.year - 1
         # The earliest year of any site, so that one site's reports show the others' gaps.
-        first = session.scalar(select(func.min(Report.year)).where(Report.kind == COUNTED_KIND))
+        first = session.scalar(select(func.min(report.c.year)).where(report.c.kind == COUNTED_KIND))
         years = list(range(min(first or last, last), last + 1))
 
-    outlines = _completeness(session, [c.report_id for c in best.values()]) if completeness else {}
+    outlines: dict[int, Completeness] = {}
+    if completeness:
+        if isinstance(session, Connection):
+            raise TypeError("counting sections reads the texts through the ORM: pass a Session")
+        outlines = _completeness(session, [c.report_id for c in best.values()])
+    dues = {y: due_date(y) for y in years}
+    unpublished = {y: Status.MISSING if today > due else Status.PENDING for y, due in dues.items()}
     rows = []
-    for s in sites:
+    for site_id, site_region in sites:
         for y in years:
-            chosen = best.get((s.id, y))
-            due = due_date(y)
+            chosen = best.get((site_id, y))
+            due = dues[y]
             if chosen is None:
-                status = Status.MISSING if today > due else Status.PENDING
-                rows.append(CoverageRow(s.id, s.region, y, status, None, None, due, None))
+                rows.append(CoverageRow(site_id, site_region, y, unpublished[y], None, None, due, None))
                 continue
             status = Status.ON_TIME if chosen.published <= due else Status.LATE
-            rows.append(
-                CoverageRow(
-                    s.id,
-                    s.region,
-                    y,
-                    status,
-                    chosen.report_id,
-                    chosen.published,
-                    due,
-                    chosen.source,
-                    *_counted(outlines.get(chosen.report_id)),
-                )
+            counted = _counted(outlines.get(chosen.report_id)) if completeness else (None, None)
+            row = CoverageRow(
+                site_id, site_region, y, status, chosen.report_id, chosen.published, due, chosen.source, *counted
             )
+            rows.append(row)
     return rows
 
 
@@ -150,15 +156,19 @@ def _counted(found: Completeness | None) -> tuple[int | None, tuple[str, ...] | 
     return (found.required_sections, found.missing_sections) if found else (None, None)
 
 
-def _candidate(report: Report) -> _Candidate:
-    if report.published_date is not None:
-        return _Candidate(report.id, report.published_date, "published_date")
+def _candidate(report_id: int, published: dt.date | None, first_seen_at: dt.datetime) -> _Candidate:
+    if published is not None:
+        return _Candidate(report_id, published, "published_date")
     # No date on the page: the day the archive first saw it, in Beijing, is the latest it can have appeared.
-    return _Candidate(report.id, report.first_seen_at.astimezone(TIMEZONE).date(), "first_seen")
+    return _Candidate(report_id, first_seen_at.astimezone(TIMEZONE).date(), "first_seen")
 
 
 def _completeness(session: Session, report_ids: list[int]) -> dict[int, Completeness]:
     """The required sections each report's latest version has."""
+    # Imported here: reading the texts and their attachments needs the ORM and the extractor; counting does not.
+    from archive.extract.sections import REQUIRED, outline_report
+    from archive.store.models import Report, Version
+
     out: dict[int, Completeness] = {}
     if not report_ids:
         return out
