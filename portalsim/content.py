@@ -68,8 +68,20 @@ SPECS: dict[str, SiteSpec] = {
         "/gkmlpt/index",
         "天河区",
     ),
+    # A Heilongjiang district on a Ucap (开普云) portal, asked for by name too.
+    "daoli": SiteSpec(
+        "daoli",
+        "哈尔滨市道里区人民政府",
+        "黑龙江省哈尔滨市道里区",
+        "230102",
+        "ucap",
+        "utf-8",
+        "UTF-8",
+        "/hrbdl/c100123/list.shtml",
+        "道里区",
+    ),
 }
-# The sites a simulator runs unless told which (tianhe is asked for by name).
+# The sites a simulator runs unless told which (tianhe and daoli are asked for by name).
 SITE_ORDER: tuple[str, ...] = ("yuhang", "dinghai", "putuo", "shangcheng")
 
 YUHANG_COLUMN = 1229174959
@@ -108,6 +120,10 @@ def _static_path(key: str, when: dt.datetime) -> str:
 def _gkmlpt_path(key: str, when: dt.datetime) -> str:
     post_id = 5_000_000 + stable_id("tianhe" + key, 6)
     return f"/gkmlpt/content/{post_id // 1_000_000}/{post_id // 1000}/post_{post_id}.html"
+
+
+def _ucap_path(key: str, when: dt.datetime) -> str:
+    return f"/hrbdl/c100123/{when:%Y%m}/c00_{stable_id('daoli' + key, 8)}.shtml"
 
 
 def _with_noise(
@@ -238,6 +254,21 @@ def _tianhe() -> list[Article]:
     return _with_noise("天河区", [report], 30, _gkmlpt_path)
 
 
+def _daoli() -> list[Article]:
+    when = dt.datetime(2024, 3, 29, 10, 5)
+    report = Article(
+        "report-2023",
+        "哈尔滨市道里区2023年法治政府建设年度报告",
+        when,
+        "哈尔滨市道里区人民政府",
+        seed_text("putuo_2023.txt"),
+        _ucap_path("report-2023", when),
+        kind="annual_report",
+        year=2023,
+    )
+    return _with_noise("道里区", [report], 35, _ucap_path)
+
+
 _TWIN_DEPARTMENTS = (
     ("justice", "区司法局", "全年办理法律援助案件1046件，开展人民调解4387次，调解成功率达98.6%"),
     ("finance", "区财政局", "全年审查政府采购合同612份，完成财政投资评审项目138个，审减资金1.27亿元"),
@@ -288,6 +319,7 @@ _BUILDERS: dict[str, Callable[[], list[Article]]] = {
     "putuo": _putuo,
     "shangcheng": _shangcheng,
     "tianhe": _tianhe,
+    "daoli": _daoli,
 }
 
 
@@ -297,6 +329,7 @@ _PATHS: dict[str, Callable[[str, dt.datetime], str]] = {
     "putuo": _putuo_path,
     "shangcheng": _static_path,
     "tianhe": _gkmlpt_path,
+    "daoli": _ucap_path,
 }
 
 

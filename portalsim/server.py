@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from portalsim import chrome, disclosure, gkmlpt, hanweb_jpage, jpaas, static, trs
+from portalsim import chrome, disclosure, gkmlpt, hanweb_jpage, jpaas, static, trs, ucap
 from portalsim.model import LoggedRequest
 from portalsim.state import SiteState
 from portalsim.wire import Request, Response, canonical_header, esc, html_response
@@ -20,6 +20,7 @@ PLATFORMS: dict[str, ModuleType] = {
     "hanweb-jpaas": jpaas,
     "trs": trs,
     "gkmlpt": gkmlpt,
+    "ucap": ucap,
     "static": static,
 }
 ROBOTS = "User-agent: *\nDisallow: /private/\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from archive.lists import gkmlpt, hanweb_jpaas, hanweb_jpage, static, trs
+from archive.lists import gkmlpt, hanweb_jpaas, hanweb_jpage, static, trs, ucap
 from archive.lists._text import decode
 from archive.lists.base import Entry, ListPage, ListParseError, ListRequest
 
@@ -41,11 +41,18 @@ class Adapter(Protocol):
 
 ADAPTERS: dict[str, Adapter] = {
     adapter.name: adapter
-    for adapter in (gkmlpt.ADAPTER, hanweb_jpaas.ADAPTER, hanweb_jpage.ADAPTER, trs.ADAPTER, static.ADAPTER)
+    for adapter in (
+        gkmlpt.ADAPTER,
+        hanweb_jpaas.ADAPTER,
+        hanweb_jpage.ADAPTER,
+        ucap.ADAPTER,
+        trs.ADAPTER,
+        static.ADAPTER,
+    )
 }
 # gkmlpt's markers are its own (window._CONFIG under /gkmlpt/); JPaaS pages still mention the classic platform's
-# paths, and TRS markers are the weakest, hence the order.
-_DETECTION_ORDER = ("gkmlpt", "hanweb-jpaas", "hanweb-jpage", "trs")
+# paths; Ucap's paging script is TRS's with a container name first; TRS markers are the weakest. Hence the order.
+_DETECTION_ORDER = ("gkmlpt", "hanweb-jpaas", "hanweb-jpage", "ucap", "trs")
 _FALLBACK = "static"
 
 

@@ -18,7 +18,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from archive.registry.sites import DEFAULT_DELAY
 from archive.registry.yamlfile import shown
 
-Platform = Literal["hanweb-jpage", "hanweb-jpaas", "trs", "gkmlpt", "static", "auto"]
+Platform = Literal["hanweb-jpage", "hanweb-jpaas", "trs", "gkmlpt", "ucap", "static", "auto"]
 # How well an entry is known (never "checked live"; `fazhi sites check` is how a user with internet confirms it):
 # confirmed = a report URL on the government's own host was seen in a public source and the column is its column;
 # inferred = the column was derived (from another source's URL, or a mirror); host only = only the portal is known.
@@ -32,7 +32,7 @@ FAMILY_PLATFORMS: dict[str, tuple[str, ...]] = {
     "hanweb": ("hanweb-jpage", "hanweb-jpaas"),
     "trs": ("trs",),
     "gkmlpt": ("gkmlpt",),
-    "ucap": (),
+    "ucap": ("ucap",),
     "anhui-public": (),
     "henan-govxxgk": (),
 }
