@@ -80,8 +80,20 @@ SPECS: dict[str, SiteSpec] = {
         "/hrbdl/c100123/list.shtml",
         "道里区",
     ),
+    # A district of Hefei on Anhui's 政务公开 platform, asked for by name too.
+    "luyang": SiteSpec(
+        "luyang",
+        "合肥市庐阳区人民政府",
+        "安徽省合肥市庐阳区",
+        "340103",
+        "anhui-public",
+        "utf-8",
+        "UTF-8",
+        "/public/column/6596051?type=4&action=list&nav=3&catId=7000001",
+        "庐阳区",
+    ),
 }
-# The sites a simulator runs unless told which (tianhe and daoli are asked for by name).
+# The sites a simulator runs unless told which (tianhe, daoli and luyang are asked for by name).
 SITE_ORDER: tuple[str, ...] = ("yuhang", "dinghai", "putuo", "shangcheng")
 
 YUHANG_COLUMN = 1229174959
@@ -124,6 +136,10 @@ def _gkmlpt_path(key: str, when: dt.datetime) -> str:
 
 def _ucap_path(key: str, when: dt.datetime) -> str:
     return f"/hrbdl/c100123/{when:%Y%m}/c00_{stable_id('daoli' + key, 8)}.shtml"
+
+
+def _anhui_path(key: str, when: dt.datetime) -> str:
+    return f"/public/6596051/{stable_id('luyang' + key, 8)}.html"
 
 
 def _with_noise(
@@ -269,6 +285,21 @@ def _daoli() -> list[Article]:
     return _with_noise("道里区", [report], 35, _ucap_path)
 
 
+def _luyang() -> list[Article]:
+    when = dt.datetime(2024, 3, 26, 9, 40)
+    report = Article(
+        "report-2023",
+        "合肥市庐阳区2023年法治政府建设年度报告",
+        when,
+        "合肥市庐阳区人民政府",
+        seed_text("dinghai_2023.txt"),
+        _anhui_path("report-2023", when),
+        kind="annual_report",
+        year=2023,
+    )
+    return _with_noise("庐阳区", [report], 40, _anhui_path)
+
+
 _TWIN_DEPARTMENTS = (
     ("justice", "区司法局", "全年办理法律援助案件1046件，开展人民调解4387次，调解成功率达98.6%"),
     ("finance", "区财政局", "全年审查政府采购合同612份，完成财政投资评审项目138个，审减资金1.27亿元"),
@@ -320,6 +351,7 @@ _BUILDERS: dict[str, Callable[[], list[Article]]] = {
     "shangcheng": _shangcheng,
     "tianhe": _tianhe,
     "daoli": _daoli,
+    "luyang": _luyang,
 }
 
 
@@ -330,6 +362,7 @@ _PATHS: dict[str, Callable[[str, dt.datetime], str]] = {
     "shangcheng": _static_path,
     "tianhe": _gkmlpt_path,
     "daoli": _ucap_path,
+    "luyang": _anhui_path,
 }
 
 

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from portalsim import chrome, disclosure, gkmlpt, hanweb_jpage, jpaas, static, trs, ucap
+from portalsim import anhui, chrome, disclosure, gkmlpt, hanweb_jpage, jpaas, static, trs, ucap
 from portalsim.model import LoggedRequest
 from portalsim.state import SiteState
 from portalsim.wire import Request, Response, canonical_header, esc, html_response
@@ -21,6 +21,7 @@ PLATFORMS: dict[str, ModuleType] = {
     "trs": trs,
     "gkmlpt": gkmlpt,
     "ucap": ucap,
+    "anhui-public": anhui,
     "static": static,
 }
 ROBOTS = "User-agent: *\nDisallow: /private/\n"

@@ -332,7 +332,7 @@ def test_detect_platform(name: str, url: str, platform: str) -> None:
 
 
 def test_registry_and_unknown_platform() -> None:
-    assert set(ADAPTERS) == {"hanweb-jpage", "hanweb-jpaas", "trs", "gkmlpt", "ucap", "static"}
+    assert set(ADAPTERS) == {"hanweb-jpage", "hanweb-jpaas", "trs", "gkmlpt", "ucap", "anhui-public", "static"}
     assert all(get_adapter(name).name == name for name in ADAPTERS)
     with pytest.raises(ValueError, match=r"unknown list platform 'auto'.*hanweb-jpage"):
         get_adapter("auto")

@@ -150,7 +150,7 @@ def test_every_family_is_read_by_list_platforms_that_exist_or_named_unread(china
     assert all(p in ADAPTERS for platforms in FAMILY_PLATFORMS.values() for p in platforms)
     assert {s.family for s in china} >= {"hanweb", "trs", "gkmlpt", "ucap", "anhui-public"}
     page = PageCheck("tree", "https://www.example.gov.cn/", status=200, platform="static", entries=30)
-    unread = SiteCheck("x", "某县人民政府", "host only", "auto", "anhui-public", [page])
-    assert unread.verdict()[0] == "unread family" and "anhui-public" in unread.verdict()[1]
-    assert unread.record()["family"] == "anhui-public"
+    unread = SiteCheck("x", "某县人民政府", "host only", "auto", "henan-govxxgk", [page])
+    assert unread.verdict()[0] == "unread family" and "henan-govxxgk" in unread.verdict()[1]
+    assert unread.record()["family"] == "henan-govxxgk"
     assert SiteCheck("y", "某县人民政府", "host only", "auto", "trs", [page]).verdict()[0] == "no candidates"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from archive.lists import gkmlpt, hanweb_jpaas, hanweb_jpage, static, trs, ucap
+from archive.lists import anhui, gkmlpt, hanweb_jpaas, hanweb_jpage, static, trs, ucap
 from archive.lists._text import decode
 from archive.lists.base import Entry, ListPage, ListParseError, ListRequest
 
@@ -45,6 +45,7 @@ ADAPTERS: dict[str, Adapter] = {
         gkmlpt.ADAPTER,
         hanweb_jpaas.ADAPTER,
         hanweb_jpage.ADAPTER,
+        anhui.ADAPTER,
         ucap.ADAPTER,
         trs.ADAPTER,
         static.ADAPTER,
@@ -52,7 +53,7 @@ ADAPTERS: dict[str, Adapter] = {
 }
 # gkmlpt's markers are its own (window._CONFIG under /gkmlpt/); JPaaS pages still mention the classic platform's
 # paths; Ucap's paging script is TRS's with a container name first; TRS markers are the weakest. Hence the order.
-_DETECTION_ORDER = ("gkmlpt", "hanweb-jpaas", "hanweb-jpage", "ucap", "trs")
+_DETECTION_ORDER = ("gkmlpt", "hanweb-jpaas", "hanweb-jpage", "anhui-public", "ucap", "trs")
 _FALLBACK = "static"
 
 

@@ -18,7 +18,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from archive.registry.sites import DEFAULT_DELAY
 from archive.registry.yamlfile import shown
 
-Platform = Literal["hanweb-jpage", "hanweb-jpaas", "trs", "gkmlpt", "ucap", "static", "auto"]
+Platform = Literal["hanweb-jpage", "hanweb-jpaas", "trs", "gkmlpt", "ucap", "anhui-public", "static", "auto"]
 # How well an entry is known (never "checked live"; `fazhi sites check` is how a user with internet confirms it):
 # confirmed = a report URL on the government's own host was seen in a public source and the column is its column;
 # inferred = the column was derived (from another source's URL, or a mirror); host only = only the portal is known.
@@ -33,7 +33,7 @@ FAMILY_PLATFORMS: dict[str, tuple[str, ...]] = {
     "trs": ("trs",),
     "gkmlpt": ("gkmlpt",),
     "ucap": ("ucap",),
-    "anhui-public": (),
+    "anhui-public": ("anhui-public",),
     "henan-govxxgk": (),
 }
 PLATFORMS: tuple[str, ...] = get_args(Platform)
