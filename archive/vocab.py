@@ -37,6 +37,34 @@ class RunStatus(StrEnum):
     INTERRUPTED = "interrupted"  # stopped, or killed, before it finished
 
 
+class Family(StrEnum):
+    """The platform family a portal's URLs suggest (the national registry's `family`; docs/registry.md)."""
+
+    HANWEB = "hanweb"  # 大汉: /col/colN/, /art/…, jpage and JPaaS lists
+    TRS = "trs"  # directory paths with tYYYYMMDD_N.html articles
+    GKMLPT = "gkmlpt"  # Guangdong's 政府信息公开 platform
+    UCAP = "ucap"  # 开普云: /{site}/c{N}/…list.shtml
+    ANHUI_PUBLIC = "anhui-public"  # Anhui's 政务公开 platform: /public/column/{id}
+    HENAN_GOVXXGK = "henan-govxxgk"  # Henan's /govxxgk/{credit code}/
+
+
+# The list platforms (archive.lists) that read each family's lists; none yet: they are read as plain pages at best,
+# and `fazhi sites check` and coverage say so (a test holds this to the adapters there are).
+READ_BY: dict[Family, tuple[str, ...]] = {
+    Family.HANWEB: ("hanweb-jpage", "hanweb-jpaas"),
+    Family.TRS: ("trs",),
+    Family.GKMLPT: ("gkmlpt",),
+    Family.UCAP: ("ucap",),
+    Family.ANHUI_PUBLIC: ("anhui-public",),
+    Family.HENAN_GOVXXGK: (),
+}
+
+
+def unread(family: str | None) -> bool:
+    """Whether fazhi cannot read the lists of this family yet (an unknown or no family is not said to be)."""
+    return family in READ_BY and not READ_BY[Family(family)]
+
+
 LABELS: dict[StrEnum, str] = {
     Kind.ANNUAL_REPORT: "政府年度报告",
     Kind.DEPARTMENT_REPORT: "部门报告",
@@ -52,6 +80,12 @@ LABELS: dict[StrEnum, str] = {
     RunStatus.PARTIAL: "部分失败",
     RunStatus.FAILED: "失败",
     RunStatus.INTERRUPTED: "中断",
+    Family.HANWEB: "大汉",
+    Family.TRS: "拓尔思式目录",
+    Family.GKMLPT: "广东政府信息公开平台",
+    Family.UCAP: "开普云",
+    Family.ANHUI_PUBLIC: "安徽政务公开平台",
+    Family.HENAN_GOVXXGK: "河南政务公开目录",
 }
 NEVER_RUN = "从未运行"
 

@@ -32,8 +32,8 @@ from archive.entrypoints import SETTINGS_MODULE
 from archive.extract import title_may_be_report
 from archive.lists import ListParseError, detect_platform, get_adapter
 from archive.lists.discovery import is_column, report_links, search_url
-from archive.registry.entry import FAMILY_PLATFORMS
 from archive.registry.sites import RegistryError, Site, load_registry, select_sites
+from archive.vocab import unread
 from crawler.addons import ScopeAddon
 
 PREFIX = "FAZHI-CHECK "
@@ -81,7 +81,7 @@ class SiteCheck:
             return "moved", f"{moved[0].url}: {moved[0].problem}{elsewhere}"
         if self.platform != "auto" and detected and self.platform not in detected:
             return "wrong platform", f"registry says {self.platform}, the column speaks {', '.join(detected)}"
-        if self.family is not None and not FAMILY_PLATFORMS.get(self.family, ("?",)):
+        if unread(self.family):
             # Its lists are read as plain pages at best: say so rather than let "no candidates" stand unexplained.
             return "unread family", f"a {self.family} portal, whose lists fazhi cannot read yet; {counts}"
         if candidates == 0:

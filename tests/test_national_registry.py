@@ -143,11 +143,11 @@ def test_the_bundled_registries_answer_to_their_names(tmp_path: Path, monkeypatc
 
 def test_every_family_is_read_by_list_platforms_that_exist_or_named_unread(china: list[Site]) -> None:
     from archive.lists import ADAPTERS
-    from archive.registry.entry import FAMILIES, FAMILY_PLATFORMS
+    from archive.vocab import READ_BY, Family
     from crawler.check import PageCheck, SiteCheck
 
-    assert set(FAMILY_PLATFORMS) == set(FAMILIES)
-    assert all(p in ADAPTERS for platforms in FAMILY_PLATFORMS.values() for p in platforms)
+    assert set(READ_BY) == set(Family)
+    assert all(p in ADAPTERS for platforms in READ_BY.values() for p in platforms)
     assert {s.family for s in china} >= {"hanweb", "trs", "gkmlpt", "ucap", "anhui-public"}
     page = PageCheck("tree", "https://www.example.gov.cn/", status=200, platform="static", entries=30)
     unread = SiteCheck("x", "某县人民政府", "host only", "auto", "henan-govxxgk", [page])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,26 @@ def test_the_national_page_and_its_api(country: sessionmaker[Session], db_url: s
         assert counties.status == 200 and "tianhe" in counties.text and "futian" not in counties.text
         api = json.loads(get(base + "/api/coverage/areas?by=city&region=%E5%B9%BF%E4%B8%9C%E7%9C%81").body)
         assert api["items"] == json.loads(cli_json.stdout) and api["total"] == len(api["items"])
+
+
+def test_coverage_names_sites_whose_lists_fazhi_cannot_read(
+    country: sessionmaker[Session], db_url: str, tmp_path: Path
+) -> None:
+    with country.begin() as s:
+        store.sync_site(
+            s, replace(site_entry("zhengzhou-x", "某县人民政府", "河南省郑州市某县"), family="henan-govxxgk")
+        )
+        store.sync_site(s, replace(site_entry("tianhe", "广州市天河区人民政府", "广东省广州市天河区"), family="gkmlpt"))
+    result = CliRunner().invoke(cli, ["coverage", "--year", "2023", "--db", db_url])
+    assert result.exit_code == 0
+    assert "1 site(s) run a platform family fazhi cannot read the lists of yet (henan-govxxgk): zhengzhou-x" in (
+        result.stderr
+    )
+    as_json = CliRunner().invoke(cli, ["coverage", "--year", "2023", "--json", "--db", db_url])
+    assert json.loads(as_json.stdout) and "cannot read" in as_json.stderr  # the document stays clean
+    registry = tmp_path / "sites.yaml"
+    registry.write_text("sites: []\n", encoding="utf-8")
+    archive = Archive(Config(home=tmp_path / "home", db_url=db_url, sites_path=registry))
+    with serving(archive, tmp_path / "serve.log") as base:
+        page = get(base + "/coverage").text
+        assert "河南政务公开目录" in page and "zhengzhou-x" in page and "本系统尚不能读取" in page

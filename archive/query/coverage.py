@@ -8,6 +8,7 @@ reported. Read-only.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +20,8 @@ from archive.query.reports import require_site
 from archive.records import Record
 from archive.store.tables import report
 from archive.store.tables import site as site_table
+from archive.vocab import READ_BY, Kind, unread
 from archive.vocab import CoverageStatus as Status
-from archive.vocab import Kind
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -61,6 +62,15 @@ class CoverageRow(Record):
         if not completeness:
             del doc["required_sections"], doc["missing_sections"]
         return doc
+
+
+def unread_sites(session: Reader, site_ids: Iterable[str]) -> dict[str, str]:
+    """Of `site_ids`, those whose platform family fazhi cannot read the lists of yet, with the family: a `missing`
+    there may be fazhi's miss, not the government's."""
+    families = [f.value for f in READ_BY if unread(f.value)]
+    wanted = set(site_ids)
+    stmt = select(site_table.c.id, site_table.c.family).where(site_table.c.family.in_(families))
+    return {site_id: family for site_id, family in session.execute(stmt) if site_id in wanted}
 
 
 def due_date(year: int) -> dt.date:

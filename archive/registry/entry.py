@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from archive.registry.sites import DEFAULT_DELAY
 from archive.registry.yamlfile import shown
+from archive.vocab import Family
 
 Platform = Literal["hanweb-jpage", "hanweb-jpaas", "trs", "gkmlpt", "ucap", "anhui-public", "static", "auto"]
 # How well an entry is known (never "checked live"; `fazhi sites check` is how a user with internet confirms it):
@@ -25,19 +26,8 @@ Platform = Literal["hanweb-jpage", "hanweb-jpaas", "trs", "gkmlpt", "ucap", "anh
 Evidence = Literal["confirmed", "inferred", "host only"]
 # Ways of finding reports besides the start_urls: walking the 政府信息公开 column tree, the portal's site search.
 Discovery = Literal["tree", "search"]
-# The platform families a portal's URLs suggest (docs/registry.md): each read by these list platforms, or by
-# none yet (their lists are then read as plain pages, and `fazhi sites check` and coverage say so).
-Family = Literal["hanweb", "trs", "gkmlpt", "ucap", "anhui-public", "henan-govxxgk"]
-FAMILY_PLATFORMS: dict[str, tuple[str, ...]] = {
-    "hanweb": ("hanweb-jpage", "hanweb-jpaas"),
-    "trs": ("trs",),
-    "gkmlpt": ("gkmlpt",),
-    "ucap": ("ucap",),
-    "anhui-public": ("anhui-public",),
-    "henan-govxxgk": (),
-}
 PLATFORMS: tuple[str, ...] = get_args(Platform)
-FAMILIES: tuple[str, ...] = get_args(Family)
+FAMILIES: tuple[str, ...] = tuple(Family)
 EVIDENCE: tuple[str, ...] = get_args(Evidence)
 DISCOVERY: tuple[str, ...] = get_args(Discovery)
 MAX_DELAY = 600.0  # a longer delay is a typo (a crawl of forty pages would take seven hours)
@@ -79,7 +69,7 @@ class SiteEntry(BaseModel):
     discover: list[Discovery] = []
     tree_urls: list[str] = []
     search_url: StrictStr | None = None
-    family: Family | None = None
+    family: Family | None = None  # archive.vocab.Family
     flags: list[Annotated[StrictStr, Field(min_length=1)]] = []
 
     @field_validator("start_urls", "tree_urls", mode="before")
@@ -218,7 +208,7 @@ def explain(error: ErrorDetails) -> tuple[str, str]:
         return field, f"unknown field (known: {', '.join(sorted(SiteEntry.model_fields))})"
     if kind == "string_pattern_mismatch":
         return field, f"{shown(value)} must match [a-z0-9-]+"
-    if kind == "literal_error":
+    if kind in ("literal_error", "enum"):
         choices = {"platform": PLATFORMS, "evidence": EVIDENCE, "family": FAMILIES}.get(field, ())
         return field, f"{shown(value)} is not one of: {', '.join(choices)}"
     if len(error["loc"]) > 1:  # an item of a list (allowed_domains)

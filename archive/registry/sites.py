@@ -87,7 +87,7 @@ def _sites(doc: Any, source: str, base: Path, included: bool) -> list[Site]:
         line = doc[LINES]["include"]
         for site in _included(doc["include"], source, base, line):
             if site.id in seen:
-                raise RegistryError(f"{source}:{line}: include: site '{site.id}' is used twice (taken twice)")
+                raise RegistryError(f"{source}:{line}: include: site '{site.id}' is used twice: two items take it")
             seen[site.id] = line
             sites.append(site)
     if not isinstance(doc.get("sites", []), list):

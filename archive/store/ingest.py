@@ -139,11 +139,12 @@ def sync_site(session: Session, entry: RegistrySite) -> Site:
     if site is None:
         site = Site(id=entry.id)
         session.add(site)
-    site.name, site.region, site.platform, site.division_code = (
+    site.name, site.region, site.platform, site.division_code, site.family = (
         entry.name,
         entry.region,
         entry.platform,
         entry.division_code,
+        entry.family,
     )
     session.flush()
     return site

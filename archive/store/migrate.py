@@ -34,7 +34,7 @@ def _migrations_dir() -> Path:
 MIGRATIONS_DIR = _migrations_dir()
 # The newest revision in migrations/versions (a test keeps it equal to Alembic's head). Knowing it lets every
 # command check the schema with one query instead of loading Alembic on each start.
-HEAD = "0010"
+HEAD = "0011"
 # Any fixed number: the PostgreSQL advisory lock that lets one process at a time create the schema.
 _PG_SCHEMA_LOCK = 0x66617A6869  # "fazhi"
 

@@ -50,6 +50,7 @@ class Site(Base):
     division_code: Mapped[str | None]
     platform: Mapped[str]
     created_at: Mapped[dt.datetime]
+    family: Mapped[str | None]
 
 
 class Capture(Base):

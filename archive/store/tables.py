@@ -58,6 +58,7 @@ site = Table(
     column("division_code", String(12), nullable=True),
     column("platform", String(32)),
     column("created_at", UTCDateTime(), default=utcnow),
+    column("family", String(32), nullable=True),  # the registry's platform family (archive.vocab.Family)
 )
 
 # A fetched body, stored once per SHA-256 of its bytes however often it is fetched.

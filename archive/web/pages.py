@@ -15,7 +15,7 @@ from archive.errors import BadUsage
 from archive.extract.sections import REQUIRED
 from archive.query import health
 from archive.query.browse import facets
-from archive.query.coverage import coverage
+from archive.query.coverage import coverage, unread_sites
 from archive.query.national import by_area
 from archive.query.reports import get_version, history, list_reports, show_report
 from archive.vocab import CoverageStatus
@@ -196,6 +196,7 @@ def coverage_page(
         "counts": [(str(s), counts.get(s, 0)) for s in CoverageStatus],
         "site": site,
         "region": region,
+        "unread": unread_sites(session, grid),
     }
     return templates.TemplateResponse(request, "coverage.html", context)
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 
 from archive.clock import local
 from archive.display import shown
-from archive.vocab import NEVER_RUN, CoverageStatus, Kind, ReportStatus, RunStatus, label, labels
+from archive.vocab import NEVER_RUN, CoverageStatus, Family, Kind, ReportStatus, RunStatus, label, labels
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -59,6 +59,7 @@ def _environment() -> jinja2.Environment:
     env.filters["kind_label"] = lambda kind: label(Kind, kind)
     env.filters["status_label"] = lambda status: label(ReportStatus, status)
     env.filters["coverage_label"] = lambda status: label(CoverageStatus, status)
+    env.filters["family_label"] = lambda family: label(Family, family)
     env.filters["run_label"] = lambda status: label(RunStatus, status) if status else NEVER_RUN
     env.tests["web_url"] = is_web_url
     env.globals["with_query"] = with_query
