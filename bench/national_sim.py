@@ -99,8 +99,7 @@ def serve(n_sites: int, registry: Path, placed: Path) -> None:
         state = SiteState(kind)
         where = scenario(rng)
         reports = [a for a in state.articles() if a.kind is not None and not a.private]
-        if where in ("moved", "search only"):
-            state.disclosure_open = True
+        state.disclosure_open = True  # every portal has its 政府信息公开 tree and search, as real ones do
         if where == "moved":
             state.column_moved = True
         elif where == "search only":
@@ -181,8 +180,7 @@ def measure(n_sites: int, cap: float) -> dict[str, Any]:
                 if (site["id"], url) in archived:
                     found_by[site["family"]] += 1
                 else:
-                    why = (messages.get(site["id"]) or ["no message"])[0][:160]
-                    missed[site["scenario"]].append(f"{site['id']} {url}: {why}")
+                    missed[site["scenario"]].append(f"{site['id']} {url}: {_why(url, messages.get(site['id']))}")
         by_scenario = Counter(s["scenario"] for s in truth)
         return {
             "sites": n_sites,
@@ -198,6 +196,15 @@ def measure(n_sites: int, cap: float) -> dict[str, Any]:
         }
 
 
+def _why(url: str, messages: list[str] | None) -> str:
+    """The crawl's message that best explains a report it missed: one about that page, else a failure of the
+    site's lists or pages, else the first; "no message" when the crawl said nothing."""
+    said = messages or []
+    about = [m for m in said if url in m or url.rsplit("/", 1)[-1] in m]
+    failures = [m for m in said if not m.startswith(("warning", "note"))]
+    return ((about or failures or said or ["no message"])[0])[:200]
+
+
 def render(m: dict[str, Any]) -> str:
     placed, found = m["placed"], m["found"]
     total_placed, total_found = sum(placed.values()), sum(found.values())
@@ -205,9 +212,16 @@ def render(m: dict[str, Any]) -> str:
         f"| {family} | {placed[family]} | {found.get(family, 0)} | {found.get(family, 0) / placed[family]:.1%} |"
         for family in sorted(placed, key=lambda f: -placed[f])
     ]
-    missed_lines = [
-        f"- {where}: {len(items)} missed, e.g. `{items[0]}`" for where, items in sorted(m["missed"].items())
-    ]
+    missed_lines = []
+    for where, items in sorted(m["missed"].items()):
+        if where == "challenge":  # one reason for all of them: named by site
+            sites = sorted({item.split(" ", 1)[0] for item in items})
+            missed_lines.append(
+                f"- behind a 412 challenge: {len(items)} reports of {len(sites)} sites, each site's crawl failed "
+                f"saying so (`{items[0].split(': ', 1)[1]}`): {', '.join(sites)}"
+            )
+        else:
+            missed_lines += [f"- {where}: `{item}`" for item in items]
     return "\n".join(
         [
             HEADING,
@@ -223,7 +237,7 @@ def render(m: dict[str, Any]) -> str:
             *rows,
             f"| **all** | {total_placed} | {total_found} | **{total_found / total_placed:.1%}** |",
             "",
-            "Missed, by where they were put (each with the crawl's first message for its site):",
+            "Every report missed, by where it was put, with the crawl's message that explains it:",
             *missed_lines,
             "",
             f"The first crawl of all of them: {m['wall']:.0f} s wall, {m['cpu']:.0f} s CPU, {m['pages']:,} pages, "
