@@ -99,7 +99,10 @@ def serve(n_sites: int, registry: Path, placed: Path) -> None:
         state = SiteState(kind)
         where = scenario(rng)
         reports = [a for a in state.articles() if a.kind is not None and not a.private]
-        state.disclosure_open = True  # every portal has its 政府信息公开 tree and search, as real ones do
+        # The tree and the search answer where the reports went there; elsewhere they answer 404 (a warning the
+        # crawl gives and goes on): 3,200 trees walked at once swamp one simulator process, not the crawl.
+        if where in ("moved", "search only"):
+            state.disclosure_open = True
         if where == "moved":
             state.column_moved = True
         elif where == "search only":
