@@ -210,6 +210,7 @@ def _why(url: str, messages: list[str] | None) -> str:
 
 def render(m: dict[str, Any]) -> str:
     placed, found = m["placed"], m["found"]
+    challenged = len(m["missed"].get("challenge", []))
     total_placed, total_found = sum(placed.values()), sum(found.values())
     rows = [
         f"| {family} | {placed[family]} | {found.get(family, 0)} | {found.get(family, 0) / placed[family]:.1%} |"
@@ -240,11 +241,17 @@ def render(m: dict[str, Any]) -> str:
             *rows,
             f"| **all** | {total_placed} | {total_found} | **{total_found / total_placed:.1%}** |",
             "",
+            f"Of the {total_placed - challenged:,} reports not behind a challenge, {total_found:,} were found "
+            f"({total_found / max(1, total_placed - challenged):.1%}): in their column, in the 政府信息公开 tree where "
+            "the column had moved, or by the site search where no list showed them.",
+            "",
             "Every report missed, by where it was put, with the crawl's message that explains it:",
             *missed_lines,
             "",
             f"The first crawl of all of them: {m['wall']:.0f} s wall, {m['cpu']:.0f} s CPU, {m['pages']:,} pages, "
-            f"peak resident memory {m['peak_rss']:.0f} MiB, the archive grew by {m['db_growth']:.0f} MiB.",
+            f"peak resident memory {m['peak_rss']:.0f} MiB, the archive grew by {m['db_growth']:.0f} MiB. One crawl "
+            "process holds a Scrapy crawler per site, so its memory grows with the sites crawled at once; "
+            "FAZHI_CRAWL_PROCESSES spreads them (bench/thousand.py measures that).",
             "",
         ]
     )
