@@ -255,49 +255,30 @@ def _shangcheng() -> list[Article]:
     return _with_noise("上城区", [report], 25, _static_path)
 
 
-def _tianhe() -> list[Article]:
-    when = dt.datetime(2024, 3, 27, 16, 25)
+def _one_report(
+    site_id: str, when: dt.datetime, seed: str, make_path: Callable[[str, dt.datetime], str], noise: int
+) -> list[Article]:
+    """A site of the other platform families: its 2023 annual report (a seed text under its own name) among
+    `noise` other entries."""
+    spec = SPECS[site_id]
+    title = f"{spec.name.removesuffix('人民政府')}2023年法治政府建设年度报告"
     report = Article(
-        "report-2023",
-        "广州市天河区2023年法治政府建设年度报告",
-        when,
-        "广州市天河区人民政府",
-        seed_text("shangcheng_2021.txt"),
-        _gkmlpt_path("report-2023", when),
-        kind="annual_report",
-        year=2023,
-    )
-    return _with_noise("天河区", [report], 30, _gkmlpt_path)
+        "report-2023", title, when, spec.name, seed_text(seed), make_path("report-2023", when),
+        kind="annual_report", year=2023,
+    )  # fmt: skip
+    return _with_noise(spec.short, [report], noise, make_path)
+
+
+def _tianhe() -> list[Article]:
+    return _one_report("tianhe", dt.datetime(2024, 3, 27, 16, 25), "shangcheng_2021.txt", _gkmlpt_path, 30)
 
 
 def _daoli() -> list[Article]:
-    when = dt.datetime(2024, 3, 29, 10, 5)
-    report = Article(
-        "report-2023",
-        "哈尔滨市道里区2023年法治政府建设年度报告",
-        when,
-        "哈尔滨市道里区人民政府",
-        seed_text("putuo_2023.txt"),
-        _ucap_path("report-2023", when),
-        kind="annual_report",
-        year=2023,
-    )
-    return _with_noise("道里区", [report], 35, _ucap_path)
+    return _one_report("daoli", dt.datetime(2024, 3, 29, 10, 5), "putuo_2023.txt", _ucap_path, 35)
 
 
 def _luyang() -> list[Article]:
-    when = dt.datetime(2024, 3, 26, 9, 40)
-    report = Article(
-        "report-2023",
-        "合肥市庐阳区2023年法治政府建设年度报告",
-        when,
-        "合肥市庐阳区人民政府",
-        seed_text("dinghai_2023.txt"),
-        _anhui_path("report-2023", when),
-        kind="annual_report",
-        year=2023,
-    )
-    return _with_noise("庐阳区", [report], 40, _anhui_path)
+    return _one_report("luyang", dt.datetime(2024, 3, 26, 9, 40), "dinghai_2023.txt", _anhui_path, 40)
 
 
 _TWIN_DEPARTMENTS = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.request import urlopen
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from archive.config import Config
 from archive.runner.child import CrawlOutcome, run_crawl
 from archive.store.db import make_engine, make_sessionmaker
+from archive.store.ingest import canonical_url
 from archive.store.migrate import upgrade
 from archive.store.models import Capture, Report, Version
 from portalsim import PortalSim
@@ -97,3 +99,25 @@ def make_archive(
     upgrade(engine)
     engine.dispose()
     return Archive(config)
+
+
+def fetch(url: str) -> bytes:
+    """A page of a running simulator, as served."""
+    with urlopen(url, timeout=10) as answer:
+        body: bytes = answer.read()
+        return body
+
+
+def assert_crawl_archives_its_report(sim: PortalSim, tmp: Path, site_id: str) -> None:
+    """A crawl of `site_id` (platform detected) archives its one report, none of the entries around it, with the
+    report's clean text, kind, year and date."""
+    sim.reset()
+    archive = make_archive(tmp, sim, extra={site_id: {"platform": "auto"}})
+    outcome = archive.crawl(site_id)
+    assert outcome.returncode == 0, outcome.sites
+    (expected,) = sim.expected_reports(site_id)
+    reports = archive.reports()
+    assert set(reports) == {canonical_url(expected.url)}, "the report, and none of the notices around it"
+    got = reports[canonical_url(expected.url)]
+    assert (got.kind, got.year, got.published_date) == (expected.kind, expected.year, expected.published_date)
+    assert archive.latest_text(expected.url) == expected.text

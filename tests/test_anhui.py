@@ -7,25 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
-from urllib.request import urlopen
 
 import pytest
-from crawlkit import make_archive
+from crawlkit import assert_crawl_archives_its_report, fetch
 
 from archive.lists import detect_platform, get_adapter
 from archive.lists._lists import main_list_entries, parse_document
 from archive.lists.base import ListParseError
-from archive.store.ingest import canonical_url
 from portalsim import PortalSim
 from portalsim.anhui import PER_PAGE
 
 ADAPTER = get_adapter("anhui-public")
-
-
-def fetch(url: str) -> bytes:
-    with urlopen(url, timeout=10) as answer:
-        body: bytes = answer.read()
-        return body
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +64,4 @@ def test_without_its_paging_call_a_page_is_read_alone_and_says_so(sim: PortalSim
 
 @pytest.mark.slow
 def test_a_crawl_archives_the_report_with_its_clean_text(sim: PortalSim, tmp_path: Path) -> None:
-    sim.reset()
-    archive = make_archive(tmp_path, sim, extra={"luyang": {"platform": "auto"}})
-    outcome = archive.crawl("luyang")
-    assert outcome.returncode == 0, outcome.sites
-    (expected,) = sim.expected_reports("luyang")
-    reports = archive.reports()
-    assert set(reports) == {canonical_url(expected.url)}, "the report, and none of the notices around it"
-    got = reports[canonical_url(expected.url)]
-    assert (got.kind, got.year, got.published_date) == (expected.kind, expected.year, expected.published_date)
-    assert archive.latest_text(expected.url) == expected.text
+    assert_crawl_archives_its_report(sim, tmp_path, "luyang")

@@ -9,25 +9,17 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
-from urllib.request import urlopen
 
 import pytest
-from crawlkit import make_archive
+from crawlkit import assert_crawl_archives_its_report, fetch
 
 from archive.lists import detect_platform, get_adapter
 from archive.lists.base import ListParseError
 from archive.lists.gkmlpt import PER_PAGE
-from archive.store.ingest import canonical_url
 from portalsim import PortalSim
 from portalsim.gkmlpt import REPORTS, SID
 
 ADAPTER = get_adapter("gkmlpt")
-
-
-def fetch(url: str) -> bytes:
-    with urlopen(url, timeout=10) as answer:
-        body: bytes = answer.read()
-        return body
 
 
 @pytest.fixture(scope="module")
@@ -91,13 +83,4 @@ def test_a_wrong_site_id_gets_the_platforms_refusal(sim: PortalSim) -> None:
 
 @pytest.mark.slow
 def test_a_crawl_archives_the_report_with_its_clean_text(sim: PortalSim, tmp_path: Path) -> None:
-    sim.reset()
-    archive = make_archive(tmp_path, sim, extra={"tianhe": {"platform": "auto"}})
-    outcome = archive.crawl()
-    assert outcome.returncode == 0, outcome.sites
-    (expected,) = sim.expected_reports("tianhe")
-    reports = archive.reports()
-    assert set(reports) == {canonical_url(expected.url)}, "the report, and none of the 30 notices around it"
-    got = reports[canonical_url(expected.url)]
-    assert (got.kind, got.year, got.published_date) == (expected.kind, expected.year, expected.published_date)
-    assert archive.latest_text(expected.url) == expected.text
+    assert_crawl_archives_its_report(sim, tmp_path, "tianhe")

@@ -6,24 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.request import urlopen
 
 import pytest
-from crawlkit import make_archive
+from crawlkit import assert_crawl_archives_its_report, fetch
 
 from archive.lists import detect_platform, get_adapter
 from archive.lists.base import ListParseError
-from archive.store.ingest import canonical_url
 from portalsim import PortalSim
 from portalsim.ucap import PER_PAGE
 
 ADAPTER = get_adapter("ucap")
-
-
-def fetch(url: str) -> bytes:
-    with urlopen(url, timeout=10) as answer:
-        body: bytes = answer.read()
-        return body
 
 
 @pytest.fixture(scope="module")
@@ -64,13 +56,4 @@ def test_a_page_without_its_paging_script_is_read_alone_and_says_so(sim: PortalS
 
 @pytest.mark.slow
 def test_a_crawl_archives_the_report_with_its_clean_text(sim: PortalSim, tmp_path: Path) -> None:
-    sim.reset()
-    archive = make_archive(tmp_path, sim, extra={"daoli": {"platform": "auto"}})
-    outcome = archive.crawl("daoli")
-    assert outcome.returncode == 0, outcome.sites
-    (expected,) = sim.expected_reports("daoli")
-    reports = archive.reports()
-    assert set(reports) == {canonical_url(expected.url)}, "the report, and none of the notices around it"
-    got = reports[canonical_url(expected.url)]
-    assert (got.kind, got.year, got.published_date) == (expected.kind, expected.year, expected.published_date)
-    assert archive.latest_text(expected.url) == expected.text
+    assert_crawl_archives_its_report(sim, tmp_path, "daoli")
