@@ -10,11 +10,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import unavailable
 
 from archive.bundled import REGISTRIES
 from archive.registry.sites import RegistryError, Site, load_registry, parse_registry
 
 ROOT = Path(__file__).resolve().parent.parent
+# The public data the registry is built from, read in place beside the checkout.
 SOURCES = ROOT.parent / "shared" / "registry-sources"
 CHINA = REGISTRIES["china"]
 ZHEJIANG = REGISTRIES["zhejiang"]
@@ -25,8 +27,15 @@ def china() -> list[Site]:
     return load_registry(CHINA)
 
 
-def _codes() -> dict[str, str]:
-    lines = (SOURCES / "areacodes-2024.txt").read_text(encoding="utf-8").splitlines()
+@pytest.fixture
+def sources() -> Path:
+    if not (SOURCES / "areacodes-2024.txt").is_file():
+        unavailable(f"the registry's public sources are not at {SOURCES} (../shared/registry-sources)")
+    return SOURCES
+
+
+def _codes(sources: Path) -> dict[str, str]:
+    lines = (sources / "areacodes-2024.txt").read_text(encoding="utf-8").splitlines()
     return dict(line.split(maxsplit=1) for line in lines if line.strip())
 
 
@@ -34,8 +43,8 @@ def _level(code: str) -> str:
     return "province" if code.endswith("0000") else "prefecture" if code.endswith("00") else "county"
 
 
-def test_every_level_is_there_with_a_2024_code_and_a_host(china: list[Site]) -> None:
-    codes = _codes()
+def test_every_level_is_there_with_a_2024_code_and_a_host(china: list[Site], sources: Path) -> None:
+    codes = _codes(sources)
     levels = Counter(_level(s.division_code or "") for s in china)
     assert levels["province"] == 31 and levels["prefecture"] == 333 and levels["county"] >= 2830, levels
     assert len({s.division_code for s in china}) == len(china), "one entry per division"
@@ -78,10 +87,10 @@ def test_zhejiang_entries_are_the_zhejiang_registry(china: list[Site]) -> None:
         assert by_code[s.division_code] == s
 
 
-def test_the_script_rebuilds_the_bundled_file_from_the_sources(tmp_path: Path) -> None:
+def test_the_script_rebuilds_the_bundled_file_from_the_sources(tmp_path: Path, sources: Path) -> None:
     out = tmp_path / "china.yaml"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "national_registry.py"), str(SOURCES), "--out", str(out)],
+        [sys.executable, str(ROOT / "tools" / "national_registry.py"), str(sources), "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=300,
