@@ -9,6 +9,7 @@ pydantic.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
@@ -163,15 +164,7 @@ def check_include(raw: dict[str, Any]) -> Include | tuple[str, str]:
     try:
         return Include.model_validate(raw)
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        field = str(error["loc"][0]) if error["loc"] else "registry"
-        if error["type"] == "registry":
-            return field, str(error["ctx"]["reason"])
-        if error["type"] == "extra_forbidden":
-            return field, f"unknown field (known: {', '.join(Include.model_fields)})"
-        if error["type"] == "missing":
-            return field, "is required"
-        return field, f"{shown(error.get('input'))}: {error['msg']}"
+        return explain(exc.errors(include_url=False)[0], Include.model_fields)
 
 
 def cron_problem(expression: str) -> str | None:
@@ -192,11 +185,11 @@ def check_entry(raw: dict[str, Any]) -> SiteEntry | tuple[str, str]:
     try:
         return SiteEntry.model_validate(raw)
     except ValidationError as exc:
-        return explain(exc.errors(include_url=False)[0])
+        return explain(exc.errors(include_url=False)[0], SiteEntry.model_fields)
 
 
-def explain(error: ErrorDetails) -> tuple[str, str]:
-    """The field an error is about and its reason, in the registry's words."""
+def explain(error: ErrorDetails, known: Iterable[str]) -> tuple[str, str]:
+    """The field an error is about and its reason, in the registry's words; `known` are the fields there are."""
     field = str(error["loc"][0]) if error["loc"] else "id"
     value = error.get("input")
     kind = error["type"]
@@ -205,7 +198,7 @@ def explain(error: ErrorDetails) -> tuple[str, str]:
     if kind == "missing" or (field in REQUIRED and value in (None, "", [])):
         return field, "is required"
     if kind == "extra_forbidden":
-        return field, f"unknown field (known: {', '.join(sorted(SiteEntry.model_fields))})"
+        return field, f"unknown field (known: {', '.join(sorted(known))})"
     if kind == "string_pattern_mismatch":
         return field, f"{shown(value)} must match [a-z0-9-]+"
     if kind in ("literal_error", "enum"):
