@@ -189,7 +189,7 @@ def coverage_page(
         regions[r.site_id] = r.region
     counts = Counter(r.status for r in rows)
     context = {
-        "title": "年度报告公开情况",
+        "title": f"{region or ''}年度报告公开情况",
         "years": years,
         "grid": dict(grid),
         "regions": regions,
