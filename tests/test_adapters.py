@@ -419,3 +419,24 @@ def test_adapters_walk_every_simulated_column() -> None:
             assert len(urls) == len(set(urls)), f"{site.id}: an entry was read twice"
             assert set(urls) == listed, site.id
             assert all(entry.title and entry.date for entry in entries), site.id
+
+
+@pytest.mark.parametrize(
+    ("platform", "url", "script"),
+    [
+        ("trs", "https://x.gov.cn/col/col1/index.html", 'createPageHTML(999999999, 0, "index", "html");'),
+        ("ucap", "https://x.gov.cn/x/c1/list.shtml", "createPageHTML('page_div', 999999999, 1, 'list', 'shtml', 9);"),
+        ("anhui-public", "https://x.gov.cn/public/column/1?action=list", "Ls.pagination({pageCount: 999999999});"),
+    ],
+)
+def test_a_page_count_past_belief_is_cut_before_a_billion_requests_are_planned(
+    platform: str, url: str, script: str
+) -> None:
+    from archive.lists.base import MAX_PLANNED_PAGES
+
+    items = "".join(f'<li><a href="/art/{n}.html">关于某事的通知（{n}）</a> <span>2024-03-0{n}</span></li>' for n in (1, 2))
+    body = f'<html><body><ul class="list">{items}</ul><script>{script}</script></body></html>'.encode()
+    page = get_adapter(platform).parse(url, body)
+    assert len(page.entries) == 2
+    assert len(page.next_requests) == MAX_PLANNED_PAGES - 1
+    assert any("999,999,999" in note for note in page.notes)

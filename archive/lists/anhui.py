@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from archive.lists._lists import entries_from_items, list_items, main_list_entries, parse_document
 from archive.lists._text import decode, looks_like_html, snippet
-from archive.lists.base import ListPage, ListParseError, ListRequest
+from archive.lists.base import ListPage, ListParseError, ListRequest, planned
 
 _PAGE_COUNT = re.compile(r"""Ls\.pagination\s*\(\s*\{.*?\bpageCount\s*:\s*["']?(\d+)""", re.S)
 _MARKERS = ("ls.pagination", "/site/label/8888", "xxgk_nav_list", "j-fontcontent", "labelname=publicinfolist")
@@ -49,11 +49,11 @@ class AnhuiPublicAdapter:
         if found is None:
             notes = ("no page count (Ls.pagination) found: only this page read",)
             return ListPage(entries=tuple(entries), notes=notes)
-        pages = int(found.group(1))
+        pages, cut = planned(int(found.group(1)))
         requests: tuple[ListRequest, ...] = ()
         if _page_index(url) <= 1:
             requests = tuple(ListRequest(url=_with_page(url, n)) for n in range(2, pages + 1))
-        return ListPage(entries=tuple(entries), next_requests=requests)
+        return ListPage(entries=tuple(entries), next_requests=requests, notes=(cut,) if cut else ())
 
 
 def _page_index(url: str) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from archive.tunables import BY_NAME
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -35,6 +37,18 @@ class ListPage:
     error: str | None = None
     total_records: int | None = None
     notes: tuple[str, ...] = field(default=())
+
+
+# The most list pages an adapter plans from a page count the page itself states (FAZHI_MAX_LIST_PAGES's upper bound):
+# a hostile or broken count of a billion would otherwise be a billion requests planned before the crawl's own cap.
+MAX_PLANNED_PAGES = int(BY_NAME["FAZHI_MAX_LIST_PAGES"].maximum)
+
+
+def planned(count: int) -> tuple[int, str | None]:
+    """How many of a stated page count to plan, and a note when the count was cut."""
+    if count <= MAX_PLANNED_PAGES:
+        return count, None
+    return MAX_PLANNED_PAGES, f"the page says it has {count:,} list pages: only {MAX_PLANNED_PAGES:,} are planned"
 
 
 class ListParseError(ValueError):

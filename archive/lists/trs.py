@@ -11,7 +11,7 @@ import lxml.html
 from archive.extract.dates import make_date
 from archive.lists._lists import absolute_url, main_list_entries, parse_document
 from archive.lists._text import decode, looks_like_html, snippet, squash, strip_date
-from archive.lists.base import Entry, ListPage, ListParseError, ListRequest
+from archive.lists.base import Entry, ListPage, ListParseError, ListRequest, planned
 
 _CREATE_PAGE_RE = re.compile(
     r"""createPageHTML\s*\(\s*["']?(\d+)["']?\s*,\s*["']?(\d+)["']?"""
@@ -49,6 +49,8 @@ class TrsAdapter:
             notes.append("no page count (createPageHTML / countPage) found: only this page read")
         elif _is_first_page(url, current, prefix, ext):
             # Only the first page plans the rest, so every page is asked for exactly once.
+            count, cut = planned(count)
+            notes += [cut] if cut else []
             requests = [ListRequest(url=urljoin(url, f"{prefix}_{n}.{ext}")) for n in range(1, count)]
         return ListPage(entries=tuple(entries), next_requests=tuple(requests), notes=tuple(notes))
 

@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 from archive.lists._lists import main_list_entries, parse_document
 from archive.lists._text import decode, looks_like_html, snippet
-from archive.lists.base import ListPage, ListParseError, ListRequest
+from archive.lists.base import ListPage, ListParseError, ListRequest, planned
 
 _PAGING = re.compile(
     r"""createPageHTML\s*\(\s*["'][\w-]+["']\s*,\s*["']?(\d+)["']?\s*,\s*["']?(\d+)["']?"""
@@ -49,9 +49,11 @@ class UcapAdapter:
             )
         pages, current, prefix, ext = int(paging.group(1)), int(paging.group(2)), paging.group(3), paging.group(4)
         requests: tuple[ListRequest, ...] = ()
+        cut = None
         if current <= 1:  # the first page plans the rest, so every page is asked for once
+            pages, cut = planned(pages)
             requests = tuple(ListRequest(url=urljoin(url, f"{prefix}_{n}.{ext}")) for n in range(2, pages + 1))
-        return ListPage(entries=tuple(entries), next_requests=requests)
+        return ListPage(entries=tuple(entries), next_requests=requests, notes=(cut,) if cut else ())
 
 
 ADAPTER = UcapAdapter()
