@@ -434,7 +434,8 @@ def test_a_page_count_past_belief_is_cut_before_a_billion_requests_are_planned(
 ) -> None:
     from archive.lists.base import MAX_PLANNED_PAGES
 
-    items = "".join(f'<li><a href="/art/{n}.html">关于某事的通知（{n}）</a> <span>2024-03-0{n}</span></li>' for n in (1, 2))
+    item = '<li><a href="/art/{n}.html">关于某事的通知（{n}）</a> <span>2024-03-0{n}</span></li>'
+    items = "".join(item.format(n=n) for n in (1, 2))
     body = f'<html><body><ul class="list">{items}</ul><script>{script}</script></body></html>'.encode()
     page = get_adapter(platform).parse(url, body)
     assert len(page.entries) == 2
